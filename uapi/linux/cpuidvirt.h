@@ -18,7 +18,7 @@
  * in the initial user namespace (EPERM otherwise): a process inside a
  * container can neither change nor remove its own profile.
  *
- * CPUIDVIRT_IOC_VERSION (_IOR, struct cpuidvirt_version)
+ * CPUIDVIRT_IOC_VERSION (_IOWR, struct cpuidvirt_version)
  *   The ABI version (CPUIDVIRT_API_VERSION) and the module version string.
  *   Tools must check api_version before anything else.
  *
@@ -228,7 +228,7 @@ struct cpuidvirt_selftest {
 
 #define CPUIDVIRT_IOC_MAGIC	0xD9
 
-#define CPUIDVIRT_IOC_VERSION	_IOR(CPUIDVIRT_IOC_MAGIC, 0x00, struct cpuidvirt_version)
+#define CPUIDVIRT_IOC_VERSION	_IOWR(CPUIDVIRT_IOC_MAGIC, 0x00, struct cpuidvirt_version)
 #define CPUIDVIRT_IOC_STATUS	_IOWR(CPUIDVIRT_IOC_MAGIC, 0x01, struct cpuidvirt_status)
 #define CPUIDVIRT_IOC_ATTACH	_IOW(CPUIDVIRT_IOC_MAGIC, 0x02, struct cpuidvirt_attach)
 #define CPUIDVIRT_IOC_DETACH	_IOW(CPUIDVIRT_IOC_MAGIC, 0x03, struct cpuidvirt_detach)
