@@ -10,7 +10,8 @@ sh "$here/apt-sources.sh"
 pkgs="build-essential pkg-config check libkmod-dev libjson-c-dev kmod
 busybox-static cpio zstd xz-utils cpuid crun dkms
 ninja-build libglib2.0-dev libpixman-1-dev flex bison zlib1g-dev
-python3-venv meson seabios qemu-system-data dpkg-dev"
+python3-venv meson seabios qemu-system-data dpkg-dev
+gcc-multilib"
 
 # Guest kernels: bookworm's 6.1 and bookworm-backports' 6.12, by ABI name.
 k61=$(apt-cache depends linux-headers-amd64 | sed -n 's/.*Depends: linux-headers-\(6\.1\.[^ ]*\)$/\1/p' | head -n1)

@@ -1,0 +1,20 @@
+# cpuidvirt top-level Makefile.
+#
+#   make check            everything: unit tests, module builds, VM scenarios
+#                         (ends with one line "N passed, N failed")
+#   make vm-run KERNEL=6.12 MODE=working [SCENARIO=pattern]
+#                         one guest boot, results printed
+#   make help             all targets
+#
+# Component rules live in mk/*.mk (testbed.mk: QEMU, kernels, VM boots;
+# cpuidctl.mk: the control tool and its unit tests; ...).
+
+SHELL := /bin/bash
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+CACHE := $(TOP)/.cache
+BUILD := $(TOP)/build
+
+.PHONY: all check help
+all: check
+
+-include $(sort $(wildcard $(TOP)/mk/*.mk))

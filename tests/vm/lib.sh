@@ -1,0 +1,143 @@
+# shellcheck shell=sh
+# Test helpers for VM scenarios. Installed in the guest as
+# /opt/cpuidvirt/lib.sh; every scenario sources it:
+#
+#	#!/bin/sh
+#	# modes: working lie-store
+#	# kernels: 6.1 6.12
+#	. /opt/cpuidvirt/lib.sh
+#	t_check "module loads" modprobe cpuidvirt
+#
+# Every check prints exactly one TAP-like line, "ok - <scenario>: DESC" or
+# "not ok - <scenario>: DESC", followed on failure by indented diagnostics.
+# The guest init turns a scenario's non-zero exit status into one more
+# "not ok" line, so a scenario that dies half-way never looks green.
+#
+# Environment (set by the guest init, defaults for running by hand):
+#	CPU_MODE	absent | working | lie-drop | lie-store
+#	KVER		uname -r of the guest kernel
+#	KSERIES		6.1 or 6.12
+#	BIN		/opt/cpuidvirt/bin (test programs: NAME, NAME.static, NAME.m32)
+#	T_NAME		scenario name used in result lines
+
+: "${BIN:=/opt/cpuidvirt/bin}"
+: "${KVER:=$(uname -r)}"
+: "${KSERIES:=$(uname -r | cut -d. -f1-2)}"
+: "${CPU_MODE:=unknown}"
+: "${T_NAME:=$(basename "$0" .sh)}"
+export BIN KVER KSERIES CPU_MODE T_NAME
+
+T_PASSED=0
+T_FAILED=0
+
+# Indent diagnostics so they can never be mistaken for result lines.
+_t_diag()
+{
+	printf '%s\n' "$@" | sed 's/^/    # /'
+}
+
+t_ok()
+{
+	T_PASSED=$((T_PASSED + 1))
+	printf 'ok - %s: %s\n' "$T_NAME" "$1"
+}
+
+# t_fail DESC [DIAGNOSTIC...]
+t_fail()
+{
+	_d=$1
+	shift
+	T_FAILED=$((T_FAILED + 1))
+	printf 'not ok - %s: %s\n' "$T_NAME" "$_d"
+	[ $# -eq 0 ] || _t_diag "$@"
+	return 0
+}
+
+# Run CMD capturing stdout+stderr in $T_OUT and the exit status in $T_RC.
+_t_run()
+{
+	T_OUT=$("$@" 2>&1)
+	T_RC=$?
+}
+
+# t_check DESC CMD...: ok iff CMD exits 0. Returns CMD's status.
+t_check()
+{
+	_d=$1
+	shift
+	_t_run "$@"
+	if [ "$T_RC" -eq 0 ]; then
+		t_ok "$_d"
+	else
+		t_fail "$_d" "command: $*" "exit status: $T_RC" "$T_OUT"
+	fi
+	return "$T_RC"
+}
+
+# t_check_fails DESC CMD...: ok iff CMD exits non-zero (not by a signal
+# the shell reports as >= 128, which would be a crash, not a refusal).
+t_check_fails()
+{
+	_d=$1
+	shift
+	_t_run "$@"
+	if [ "$T_RC" -ne 0 ] && [ "$T_RC" -lt 128 ]; then
+		t_ok "$_d"
+		return 0
+	fi
+	t_fail "$_d" "command: $*" "exit status: $T_RC (wanted a non-zero exit, not a signal)" "$T_OUT"
+	return 1
+}
+
+# t_exit DESC CODE CMD...: ok iff CMD's exit status is exactly CODE.
+t_exit()
+{
+	_d=$1
+	_want=$2
+	shift 2
+	_t_run "$@"
+	if [ "$T_RC" -eq "$_want" ]; then
+		t_ok "$_d"
+		return 0
+	fi
+	t_fail "$_d" "command: $*" "exit status: $T_RC, wanted $_want" "$T_OUT"
+	return 1
+}
+
+# t_eq DESC EXPECTED ACTUAL
+t_eq()
+{
+	if [ "$2" = "$3" ]; then
+		t_ok "$1"
+		return 0
+	fi
+	t_fail "$1" "expected: '$2'" "actual:   '$3'"
+	return 1
+}
+
+# t_match DESC REGEX STRING (extended regex, grep -E semantics, any line)
+t_match()
+{
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
+		t_ok "$1"
+		return 0
+	fi
+	t_fail "$1" "regex:  $2" "string: $3"
+	return 1
+}
+
+# t_skip_all REASON: end the scenario without results. The guest init
+# reports it as a "# skip" comment, which counts neither as pass nor fail.
+t_skip_all()
+{
+	printf '# skip - %s: %s\n' "$T_NAME" "$1"
+	exit 0
+}
+
+# t_done: exit 1 if any check in this scenario failed (optional; the
+# init counts the result lines anyway).
+t_done()
+{
+	[ "$T_FAILED" -eq 0 ]
+	exit $?
+}
