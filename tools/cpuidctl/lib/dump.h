@@ -19,7 +19,7 @@
 #include <stdio.h>
 
 #include "diag.h"
-#include "features.h"
+#include "cpufeat.h"
 
 struct cpuid_entry {
 	uint32_t leaf;

@@ -21,7 +21,7 @@
 
 #include "diag.h"
 #include "dump.h"
-#include "features.h"
+#include "cpufeat.h"
 
 #define PROFILE_MAX_RAW		64	/* raw LEAF_SUBLEAF_REG_BIT masks */
 #define PROFILE_SOURCE_LEN	256

@@ -9,8 +9,8 @@
  * states its provenance: the kernel's cpufeatures.h, scattered.c and
  * cpuid-deps.c) and never edited by hand.
  */
-#ifndef CPUIDCTL_FEATURES_H
-#define CPUIDCTL_FEATURES_H
+#ifndef CPUIDCTL_CPUFEAT_H
+#define CPUIDCTL_CPUFEAT_H
 
 #include <stdbool.h>
 #include <stddef.h>
