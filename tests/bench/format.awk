@@ -1,0 +1,193 @@
+# format.awk: turn the @env/@bench lines of one or more guest logs (one
+# file per kernel) into the Markdown table of docs/bench.md.
+#
+#	awk -f format.awk [-v accel=tcg] [-v qemu_cpu=MODEL] 6.1.log 6.12.log
+#
+# Lines it does not know are ignored, so the whole guest console can be
+# fed to it. A row that was not measured prints "n/a" (with the reason
+# when the guest gave one); nothing here fails on a number.
+
+function fmt(ns) {
+	if (ns == "" || ns == "?")
+		return "n/a"
+	ns = ns + 0
+	if (ns >= 1000000)
+		return sprintf("%.2f ms", ns / 1000000)
+	if (ns >= 1000)
+		return sprintf("%.2f µs", ns / 1000)
+	return sprintf("%.0f ns", ns)
+}
+
+function ratio(a, b) {
+	if (a == "" || b == "" || b + 0 == 0)
+		return "n/a"
+	return sprintf("%.2f×", a / b)
+}
+
+function pctover(a, b) {
+	if (a == "" || b == "" || b + 0 == 0)
+		return "n/a"
+	return sprintf("%+.1f %%", (a / b - 1) * 100)
+}
+
+FNR == 1 {
+	k = ++nk
+	kname[k] = FILENAME
+	sub(/.*\//, "", kname[k])
+	sub(/\.log$/, "", kname[k])
+}
+
+# key=value pairs of this line into kv[]; values may be "quoted words".
+function parse(line,    rest, key, val) {
+	delete kv
+	rest = line
+	sub(/^@[a-z]+ */, "", rest)
+	while (match(rest, /^[A-Za-z0-9_]+=/)) {
+		key = substr(rest, 1, RLENGTH - 1)
+		rest = substr(rest, RLENGTH + 1)
+		if (substr(rest, 1, 1) == "\"") {
+			rest = substr(rest, 2)
+			val = substr(rest, 1, index(rest, "\"") - 1)
+			rest = substr(rest, index(rest, "\"") + 1)
+		} else {
+			match(rest, /^[^ ]*/)
+			val = substr(rest, 1, RLENGTH)
+			rest = substr(rest, RLENGTH + 1)
+		}
+		kv[key] = val
+		sub(/^ +/, "", rest)
+	}
+}
+
+{ sub(/\r$/, "") }
+
+/^@env / {
+	parse($0)
+	for (f in kv)
+		env[k, f] = kv[f]
+	next
+}
+
+/^@bench / {
+	parse($0)
+	r = kv["row"]
+	for (f in kv)
+		b[k, r, f] = kv[f]
+	next
+}
+
+function cell(k, r,    s) {
+	if ((k, r, "skip") in b)
+		return "n/a (" b[k, r, "skip"] ")"
+	if (!((k, r, "median_ns") in b))
+		return "n/a"
+	return fmt(b[k, r, "median_ns"]) " / " fmt(b[k, r, "p99_ns"])
+}
+
+function med(k, r) {
+	return ((k, r, "median_ns") in b) ? b[k, r, "median_ns"] : ""
+}
+
+function fld(k, r, key) {
+	return ((k, r, key) in b) ? b[k, r, key] : "?"
+}
+
+function row(label, r,    k, line) {
+	line = "| " label
+	for (k = 1; k <= nk; k++)
+		line = line " | " cell(k, r)
+	print line " |"
+}
+
+function header(first,    k, line, sep) {
+	line = "| " first
+	sep = "|---"
+	for (k = 1; k <= nk; k++) {
+		line = line " | " kname[k]
+		sep = sep "|---"
+	}
+	print line " |"
+	print sep "|"
+}
+
+END {
+	if (nk == 0) {
+		print "format.awk: no input" > "/dev/stderr"
+		exit 1
+	}
+	print "Environment:"
+	print ""
+	for (k = 1; k <= nk; k++)
+		printf "- %s: kernel %s, guest CPU \"%s\" (%s vCPUs), accelerator %s%s, CPUID faulting mode %s\n",
+		    kname[k], env[k, "kernel"], env[k, "cpu"], env[k, "cpus"],
+		    accel != "" ? accel : "?",
+		    qemu_cpu != "" ? ", QEMU -cpu " qemu_cpu : "",
+		    env[k, "mode"]
+	print ""
+	print "TCG timings are not hardware timings: every instruction is emulated,"
+	print "so absolute numbers are far slower than on real CPUs. The ratios between"
+	print "rows measured in the same boot are what matters."
+	print ""
+	print "Median / p99 per operation, over batches (CPUID rows: batches of 16 ×"
+	print "leaves 0, 1, 7, 0xD; start-up: one fork+exec+exit per sample)."
+	print ""
+	header("Row")
+	row("1. CPUID, native (no module, unmasked)", "native")
+	row("1. CPUID, emulated by cpuidvirt (1 profile, depth 1)", "cpuidvirt")
+	row("1. CPUID, SIGSEGV-handler emulation (libvirtcpuid way)", "signal")
+	row("1. Kernel trap-and-emulate floor (UMIP `sgdt`)", "floor_sgdt")
+	row("1. getppid() syscall", "getppid")
+	row("2. exec+exit dynamic `true`, no profile", "startup_native")
+	row("2. exec+exit dynamic `true`, with profile", "startup_profile")
+	row("3. CPUID emulated, 10,000 profiles attached", "cpuidvirt_10k")
+	row("3. CPUID emulated, task at cgroup depth 32", "cpuidvirt_depth32")
+	row("3. ATTACH of an empty cgroup (during 10,000 attaches)", "attach_empty")
+	row("3. ATTACH to a cgroup with 1,000 threads, until all armed", "attach_threads")
+	row("4. CPUID of an unmasked task, 1 profile elsewhere", "unmasked_1")
+	row("4. CPUID of an unmasked task, 10,000 profiles elsewhere", "unmasked_10k")
+	print ""
+	header("Ratio (target)")
+	printf "| signal / cpuidvirt (≥ 5×)"
+	for (k = 1; k <= nk; k++) printf " | %s", ratio(med(k, "signal"), med(k, "cpuidvirt"))
+	print " |"
+	printf "| cpuidvirt / floor (≤ 1.5×)"
+	for (k = 1; k <= nk; k++) printf " | %s", ratio(med(k, "cpuidvirt"), med(k, "floor_sgdt"))
+	print " |"
+	printf "| cpuidvirt / native"
+	for (k = 1; k <= nk; k++) printf " | %s", ratio(med(k, "cpuidvirt"), med(k, "native"))
+	print " |"
+	printf "| start-up overhead (≤ 10 %%)"
+	for (k = 1; k <= nk; k++) printf " | %s", pctover(med(k, "startup_profile"), med(k, "startup_native"))
+	print " |"
+	printf "| CPUIDs per exec of `true` (module counter)"
+	for (k = 1; k <= nk; k++) printf " | %s", fld(k, "startup_profile", "prof_cpuid_per_exec") != "?" ? fld(k, "startup_profile", "prof_cpuid_per_exec") : fld(k, "startup_profile", "cpuid_per_exec")
+	print " |"
+	printf "| 10,000 vs 1 profiles (≈ 1×)"
+	for (k = 1; k <= nk; k++) printf " | %s", ratio(med(k, "cpuidvirt_10k"), med(k, "cpuidvirt"))
+	print " |"
+	printf "| depth 32 vs depth 1"
+	for (k = 1; k <= nk; k++) printf " | %s", ratio(med(k, "cpuidvirt_depth32"), med(k, "cpuidvirt"))
+	print " |"
+	printf "| unmasked (10,000 profiles) / native (≈ 1×)"
+	for (k = 1; k <= nk; k++) printf " | %s", ratio(med(k, "unmasked_10k"), med(k, "native"))
+	print " |"
+	printf "| traps of the unmasked task (emulated+stale+foreign, = 0)"
+	for (k = 1; k <= nk; k++) {
+		if (fld(k, "unmasked_10k", "emulated") == "?")
+			printf " | n/a"
+		else
+			printf " | %d (armed=%s)", fld(k, "unmasked_10k", "emulated") + fld(k, "unmasked_10k", "stale") + fld(k, "unmasked_10k", "foreign"), fld(k, "unmasked_10k", "armed")
+	}
+	print " |"
+	printf "| 1,000 threads: ATTACH returned / all armed / trapped"
+	for (k = 1; k <= nk; k++) {
+		if (fld(k, "attach_threads", "attach_ns") == "?")
+			printf " | n/a"
+		else
+			printf " | %s / %s / %s of %s", fmt(fld(k, "attach_threads", "attach_ns")), fmt(fld(k, "attach_threads", "all_armed_ns")), fld(k, "attach_threads", "trapped"), fld(k, "attach_threads", "threads")
+	}
+	print " |"
+	printf "| answers checked (cpuidvirt, signal)"
+	for (k = 1; k <= nk; k++) printf " | %s, %s", fld(k, "cpuidvirt", "answers"), fld(k, "signal", "answers")
+	print " |"
+}
