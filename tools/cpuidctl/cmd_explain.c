@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cpuidctl explain: where a feature lives in CPUID, what it depends on,
+ * whether this host has it and whether a profile shows it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpuidctl.h"
+#include "profile.h"
+
+const char *const explain_help =
+"Usage: cpuidctl explain FEATURE [--profile PROFILE] [--against DUMP]\n"
+"\n"
+"Explains one CPU feature, named as in /proc/cpuinfo ('avx2', 'sse4_2') or\n"
+"by its kernel name ('X86_FEATURE_AVX2', 'XMM4_2'):\n"
+"\n"
+"  - where it lives: CPUID leaf, subleaf, register and bit;\n"
+"  - which features it requires and which require it (masking it masks\n"
+"    those too, as the kernel's cpuid-deps.c does);\n"
+"  - the lowest x86-64 psABI level (x86-64-v1..v4) that includes it;\n"
+"  - whether this host (or the CPU recorded in DUMP) has it;\n"
+"  - with --profile, whether the profile shows it, and if not, why.\n"
+"\n"
+"Needs no module.\n"
+"\n"
+"Exit status: 0 ok; 1 unreadable dump; 2 usage error or unknown feature;\n"
+"5 invalid profile.\n";
+
+static void print_list(const char *title, const struct cpu_feature **l, size_t n)
+{
+	size_t i;
+
+	printf("%s", title);
+	if (!n)
+		printf(" (none)");
+	for (i = 0; i < n; i++)
+		printf("%s %s", i ? "," : "", l[i]->name);
+	printf("\n");
+}
+
+int cmd_explain(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "profile", required_argument, NULL, 'p' },
+		{ "against", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct profile p;
+	static struct profile_compiled c;
+	const struct cpu_feature *f, *list[1024];
+	const char *spec = NULL, *against = NULL;
+	struct cpuid_dump host = CPUID_DUMP_INIT;
+	struct feature_set closure, lvl;
+	struct diag diag;
+	size_t n;
+	int ch, ret, level;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (ch == 'p')
+			spec = optarg;
+		else if (ch == 'a')
+			against = optarg;
+		else
+			return opt_error("explain", ch, argv);
+	}
+	if (argc - optind != 1)
+		return usage_error("explain", argc == optind ? "missing FEATURE" : "too many arguments");
+	f = feature_by_name(argv[optind]);
+	if (!f) {
+		const char *s = feature_suggest(argv[optind]);
+
+		if (s)
+			err_msg("unknown feature '%s'; did you mean '%s'?", argv[optind], s);
+		else
+			err_msg("unknown feature '%s' (names are those of /proc/cpuinfo)", argv[optind]);
+		return EXIT_USAGE;
+	}
+
+	printf("feature: %s (X86_FEATURE_%s)%s%s\n", *f->name ? f->name : f->kname, f->kname,
+	       f->desc && *f->desc ? ": " : "", f->desc ? f->desc : "");
+	if (cpuid_leaf_has_subleaves(f->leaf))
+		printf("cpuid: leaf 0x%x subleaf %u %s bit %u\n", f->leaf, f->subleaf,
+		       cpuid_reg_name(f->reg), f->bit);
+	else
+		printf("cpuid: leaf 0x%x %s bit %u\n", f->leaf, cpuid_reg_name(f->reg), f->bit);
+	if (f->flags & FEAT_OS)
+		printf("note: reflects operating-system state, set by the kernel at run time\n");
+
+	n = feature_requires(f, list, ARRAY_SIZE(list));
+	print_list("requires:", list, n < ARRAY_SIZE(list) ? n : ARRAY_SIZE(list));
+	n = feature_required_by(f, list, ARRAY_SIZE(list));
+	print_list("required by:", list, n < ARRAY_SIZE(list) ? n : ARRAY_SIZE(list));
+	fset_clear(&closure);
+	fset_add(&closure, f);
+	fset_close_dependents(&closure);
+	fset_del(&closure, f);
+	n = 0;
+	for (const struct cpu_feature *g = fset_next(&closure, NULL); g && n < ARRAY_SIZE(list);
+	     g = fset_next(&closure, g))
+		list[n++] = g;
+	print_list("masking it also masks:", list, n);
+
+	for (level = 1; level <= X86_LEVEL_MAX; level++) {
+		x86_level_features(level, &lvl);
+		if (fset_has(&lvl, f))
+			break;
+	}
+	if (level <= X86_LEVEL_MAX)
+		printf("x86-64 level: part of x86-64-v%d and above\n", level);
+	else
+		printf("x86-64 level: not part of any x86-64 psABI level\n");
+
+	diag_clear(&diag);
+	if (against)
+		ret = cpuid_dump_load(&host, against, -1, &diag);
+	else
+		ret = cpuid_dump_read_host(&host, -1, &diag);
+	if (ret) {
+		err_msg("%s", *diag.msg ? diag.msg : strerror(-ret));
+		cpuid_dump_free(&host);
+		return EXIT_FAIL;
+	}
+	printf("%s: %s\n", against ? against : "this host",
+	       cpuid_dump_has(&host, f) ? "has it" : "does not have it");
+
+	if (spec) {
+		char why[128];
+
+		ret = profile_prepare(spec, &host, &p, &c);
+		if (ret) {
+			cpuid_dump_free(&host);
+			return ret;
+		}
+		if (!cpuid_dump_has(&host, f)) {
+			printf("profile %s: hides it (the host does not have it)\n", c.name);
+		} else if (fset_has(&c.hidden, f)) {
+			profile_reason(&p, &c, f, why, sizeof(why));
+			printf("profile %s: hides it: %s\n", c.name, why);
+		} else {
+			printf("profile %s: shows it\n", c.name);
+		}
+	}
+	cpuid_dump_free(&host);
+	return EXIT_OK;
+}

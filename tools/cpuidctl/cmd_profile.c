@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cpuidctl profile: show, lcd, apply, remove, list. The language itself
+ * (parsing, compiling, comparing, LCD) lives in lib/profile.c; this file
+ * turns it into commands and talks to the module.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "cpuidctl.h"
+#include "profile.h"
+
+const char *const profile_help =
+"Usage: cpuidctl profile <subcommand> [<args>]\n"
+"\n"
+"  profile show PROFILE [--against DUMP]\n"
+"      Compiles PROFILE against this host (or against the CPU recorded in\n"
+"      DUMP) and prints the rules the module would get, then every CPU\n"
+"      feature of the host and of the presented CPU side by side, with the\n"
+"      reason for each difference ('masked by profile', 'masked: requires\n"
+"      avx512f', 'not in x86-64-v2', ...). Needs no module.\n"
+"\n"
+"  profile lcd [--allow-mixed-vendor] DUMP...\n"
+"      Prints a profile that every one of the hosts DUMP... can present:\n"
+"      only features present on all of them (closed under dependencies),\n"
+"      the largest XSAVE area, the lowest max leaves. Dumps come from\n"
+"      'cpuidctl dump' or 'cpuid -1 -r'. Hosts of different vendors are\n"
+"      refused unless --allow-mixed-vendor (family/model then stay each\n"
+"      host's own).\n"
+"\n"
+"  profile apply [--no-replace] PROFILE CGROUP\n"
+"      Compiles PROFILE against this host and attaches it to CGROUP and all\n"
+"      its descendants. When it returns, the next CPUID of every process\n"
+"      there is answered from the profile. A profile already attached to\n"
+"      CGROUP is replaced atomically (counters are kept); with --no-replace\n"
+"      that is an error instead.\n"
+"\n"
+"  profile remove CGROUP\n"
+"  profile remove --id ID\n"
+"      Detaches the profile of CGROUP (or of the cgroup with id ID, as\n"
+"      printed by 'status', when the directory is already gone).\n"
+"\n"
+"  profile list\n"
+"      Prints one line per cgroup that has a profile:\n"
+"      CGROUP PROFILE-NAME rules=N emulated=N\n"
+"\n"
+"PROFILE is a built-in name (x86-64-v1, x86-64-v2, x86-64-v3, x86-64-v4),\n"
+"a profile file, or a libvirtcpuid VIRT_CPUID_MASK string such as\n"
+"'avx512f,hle,rtm,xsavearea=2696'. CGROUP is a cgroup v2 directory,\n"
+"absolute or relative to the cgroup2 mount (/sys/fs/cgroup).\n"
+"\n"
+"Exit status: 0 ok; 1 runtime failure (missing cgroup, cgroup v1, ...);\n"
+"2 usage error; 3 module not loaded; 4 CPUID faulting absent, lying or\n"
+"unverified; 5 invalid profile (the message carries file:line).\n"
+"\n"
+"The profile language:\n"
+"\n";
+
+/* Prints 'cpuidctl help profile': the commands, then the language. */
+int profile_usage(void)
+{
+	const char *lang = profile_help_text();
+
+	fputs(profile_help, stdout);
+	if (lang)
+		fputs(lang, stdout);
+	return EXIT_OK;
+}
+
+/*
+ * Parse and compile @spec against @against (the host when NULL). Returns
+ * an exit code after printing the "file:line: message".
+ */
+int profile_prepare(const char *spec, const struct cpuid_dump *against,
+		    struct profile *p, struct profile_compiled *c)
+{
+	struct cpuid_dump host = CPUID_DUMP_INIT;
+	struct diag diag;
+	int ret;
+
+	diag_clear(&diag);
+	profile_init(p);
+	ret = profile_load(p, spec, &diag);
+	if (ret) {
+		err_msg("%s", *diag.msg ? diag.msg : strerror(-ret));
+		return EXIT_PROFILE;
+	}
+	if (!against) {
+		ret = cpuid_dump_read_host(&host, -1, &diag);
+		if (ret) {
+			err_msg("reading this host's CPUID: %s", *diag.msg ? diag.msg : strerror(-ret));
+			return EXIT_FAIL;
+		}
+		against = &host;
+	}
+	diag_clear(&diag);
+	memset(c, 0, sizeof(*c));
+	ret = profile_compile(p, against, c, &diag);
+	cpuid_dump_free(&host);
+	if (ret) {
+		err_msg("%s", *diag.msg ? diag.msg : strerror(-ret));
+		return EXIT_PROFILE;
+	}
+	return EXIT_OK;
+}
+
+static int load_dump(const char *path, struct cpuid_dump *d)
+{
+	struct diag diag;
+	int ret;
+
+	diag_clear(&diag);
+	ret = cpuid_dump_load(d, path, -1, &diag);
+	if (ret) {
+		err_msg("%s", *diag.msg ? diag.msg : strerror(-ret));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static const char *yes(bool b)
+{
+	return b ? "yes" : "-";
+}
+
+static void print_level(const char *what, const struct cpuid_dump *d)
+{
+	struct feature_set fs;
+	int level;
+
+	fset_clear(&fs);
+	cpuid_dump_features(d, &fs);
+	level = x86_level_of(&fs, NULL);
+	if (level)
+		printf("%s: x86-64-v%d\n", what, level);
+	else
+		printf("%s: below x86-64-v1\n", what);
+}
+
+static int profile_show(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "against", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct profile p;
+	static struct profile_compiled c;
+	struct cpuid_dump host = CPUID_DUMP_INIT, seen = CPUID_DUMP_INIT;
+	struct feature_cmp *cmp = NULL;
+	const char *against = NULL;
+	struct diag diag;
+	size_t n = 0, i, ndiff = 0;
+	int ch, ret;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (ch == 'a')
+			against = optarg;
+		else
+			return opt_error("profile show", ch, argv);
+	}
+	if (argc - optind != 1)
+		return usage_error("profile show", argc == optind ? "missing PROFILE" :
+				   "too many arguments");
+	if (against) {
+		ret = load_dump(against, &host);
+	} else {
+		diag_clear(&diag);
+		ret = cpuid_dump_read_host(&host, -1, &diag) ? EXIT_FAIL : 0;
+		if (ret)
+			err_msg("reading this host's CPUID: %s", diag.msg);
+	}
+	if (ret)
+		goto out;
+	ret = profile_prepare(argv[optind], &host, &p, &c);
+	if (ret)
+		goto out;
+	printf("profile: %s (%s)\n", c.name[0] ? c.name : p.name, p.source);
+	printf("host: %s\n", against ? against : "this machine");
+	printf("\nrules (%u):\n", c.nr_rules);
+	profile_print_rules(&c, stdout);
+
+	ret = profile_emulate(&c, &host, &seen);
+	if (ret) {
+		err_msg("emulating the profile: %s", strerror(-ret));
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	printf("\n");
+	print_level("host level", &host);
+	print_level("presented level", &seen);
+
+	ret = profile_compare(&p, &c, &host, &cmp, &n);
+	if (ret) {
+		err_msg("comparing: %s", strerror(-ret));
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	printf("\n%-22s %-5s %-9s %s\n", "feature", "host", "presented", "reason");
+	for (i = 0; i < n; i++) {
+		printf("%-22s %-5s %-9s %s\n", cmp[i].f->name, yes(cmp[i].host),
+		       yes(cmp[i].presented), cmp[i].why);
+		ndiff += cmp[i].host != cmp[i].presented;
+	}
+	printf("\n%zu features differ\n", ndiff);
+	ret = EXIT_OK;
+out:
+	free(cmp);
+	cpuid_dump_free(&host);
+	cpuid_dump_free(&seen);
+	return ret;
+}
+
+static int profile_lcd_cmd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "allow-mixed-vendor", no_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cpuid_dump *hosts;
+	unsigned int flags = 0;
+	struct diag diag;
+	char *text = NULL;
+	int ch, i, n, ret = EXIT_OK;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (ch == 'm')
+			flags |= LCD_ALLOW_MIXED_VENDOR;
+		else
+			return opt_error("profile lcd", ch, argv);
+	}
+	n = argc - optind;
+	if (n < 1)
+		return usage_error("profile lcd", "give at least one DUMP (from 'cpuidctl dump' or 'cpuid -1 -r')");
+	hosts = calloc(n, sizeof(*hosts));
+	if (!hosts) {
+		err_msg("%s", strerror(ENOMEM));
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < n; i++) {
+		cpuid_dump_init(&hosts[i]);
+		if (!ret)
+			ret = load_dump(argv[optind + i], &hosts[i]);
+	}
+	if (!ret) {
+		diag_clear(&diag);
+		if (profile_lcd(hosts, (const char *const *)argv + optind, n, flags, &text, &diag)) {
+			err_msg("%s", diag.msg);
+			ret = EXIT_FAIL;
+		} else {
+			fputs(text, stdout);
+		}
+	}
+	for (i = 0; i < n; i++)
+		cpuid_dump_free(&hosts[i]);
+	free(hosts);
+	free(text);
+	return ret;
+}
+
+/* ATTACH with every documented errno turned into cause and fix. */
+int profile_attach(int devfd, const struct profile_compiled *c, int cgfd,
+		   const char *cgpath, bool replace)
+{
+	struct cpuidvirt_attach a;
+	struct cpuidvirt_status st;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.flags = c->attach_flags | (replace ? CPUIDVIRT_ATTACH_REPLACE : 0);
+	a.cgroup_fd = cgfd;
+	a.nr_rules = c->nr_rules;
+	a.max_basic_leaf = c->max_basic_leaf;
+	a.max_ext_leaf = c->max_ext_leaf;
+	a.rules = (uintptr_t)c->rules;
+	memcpy(a.name, c->name, sizeof(a.name));
+	a.name[sizeof(a.name) - 1] = '\0';
+	if (!ioctl(devfd, CPUIDVIRT_IOC_ATTACH, &a))
+		return EXIT_OK;
+
+	switch (errno) {
+	case EOPNOTSUPP:
+		if (dev_status(devfd, &st)) {
+			err_msg("cannot apply to %s: CPUID faulting is not usable on this machine", cgpath);
+		} else if (st.fault_state == CPUIDVIRT_FAULT_UNVERIFIED) {
+			err_msg("cannot apply to %s: CPUID faulting is unverified: run 'cpuidctl selftest' first",
+				cgpath);
+		} else {
+			err_msg("cannot apply to %s: CPUID faulting is %s: %s",
+				cgpath, fault_state_name(st.fault_state), st.reason);
+			err_msg("profiles cannot work on this machine: it needs a CPU or hypervisor with working CPUID faulting (Intel since Ivy Bridge, KVM guests)");
+		}
+		return EXIT_NOFAULT;
+	case EBADF:
+		err_msg("cgroup %s: not a cgroup v2 directory (is cgroup2 mounted at /sys/fs/cgroup?)", cgpath);
+		return EXIT_FAIL;
+	case EEXIST:
+		err_msg("cgroup %s already has a profile: drop --no-replace to replace it, or 'cpuidctl profile remove %s'",
+			cgpath, cgpath);
+		return EXIT_FAIL;
+	case E2BIG:
+		err_msg("profile %s needs %u rules, the module takes at most %d: simplify it",
+			c->name, c->nr_rules, CPUIDVIRT_MAX_RULES);
+		return EXIT_PROFILE;
+	case ENOTUNIQ:
+	case ERANGE:
+		err_msg("the module rejects profile %s: %s (a bug in cpuidctl's compiler; please report it)",
+			c->name, strerror(errno));
+		return EXIT_PROFILE;
+	case ENOSPC:
+		err_msg("%d profiles are attached already, the module's limit: remove unused ones ('cpuidctl profile list')",
+			CPUIDVIRT_MAX_PROFILES);
+		return EXIT_FAIL;
+	case EPERM:
+		err_msg("%s: ATTACH: %s: needs CAP_SYS_ADMIN in the initial user namespace (run as root on the host, not in a container)",
+			CPUIDVIRT_DEV, strerror(errno));
+		return EXIT_FAIL;
+	default:
+		err_msg("%s: ATTACH to %s: %s", CPUIDVIRT_DEV, cgpath, strerror(errno));
+		return EXIT_FAIL;
+	}
+}
+
+static int profile_apply(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "no-replace", no_argument, NULL, 'n' },
+		{ "replace", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct profile p;
+	static struct profile_compiled c;
+	char path[4096];
+	bool replace = true;
+	int ch, devfd, cgfd, ret;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (ch == 'n')
+			replace = false;
+		else if (ch == 'r')
+			replace = true;
+		else
+			return opt_error("profile apply", ch, argv);
+	}
+	if (argc - optind != 2)
+		return usage_error("profile apply", argc - optind < 2 ?
+				   "needs PROFILE and CGROUP" : "too many arguments");
+	/* Profile errors first: they do not depend on the machine. */
+	ret = profile_prepare(argv[optind], NULL, &p, &c);
+	if (ret)
+		return ret;
+	cgfd = cgroup_open(argv[optind + 1], path, sizeof(path));
+	if (cgfd < 0)
+		return -cgfd;
+	devfd = dev_open();
+	if (devfd < 0) {
+		close(cgfd);
+		return -devfd;
+	}
+	ret = profile_attach(devfd, &c, cgfd, path, replace);
+	if (!ret)
+		printf("applied profile %s (%u rules) to %s\n", c.name, c.nr_rules, path);
+	close(devfd);
+	close(cgfd);
+	return ret;
+}
+
+int profile_detach_id(int devfd, uint64_t id)
+{
+	struct cpuidvirt_detach d;
+
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	d.flags = CPUIDVIRT_DETACH_BY_ID;
+	d.cgroup_id = id;
+	return ioctl(devfd, CPUIDVIRT_IOC_DETACH, &d) ? -errno : 0;
+}
+
+static int profile_remove(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "id", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cpuidvirt_detach d;
+	char path[4096], *end;
+	uint64_t id = 0;
+	int ch, devfd, cgfd = -1, ret;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (ch == 'i') {
+			errno = 0;
+			id = strtoull(optarg, &end, 0);
+			if (errno || *end || end == optarg || !id)
+				return usage_error("profile remove", "--id needs a cgroup id, not '%s'", optarg);
+		} else {
+			return opt_error("profile remove", ch, argv);
+		}
+	}
+	if (argc - optind != (id ? 0 : 1))
+		return usage_error("profile remove", "give either CGROUP or --id ID");
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	if (id) {
+		d.flags = CPUIDVIRT_DETACH_BY_ID;
+		d.cgroup_id = id;
+		snprintf(path, sizeof(path), "id %" PRIu64, id);
+	} else {
+		cgfd = cgroup_open(argv[optind], path, sizeof(path));
+		if (cgfd < 0)
+			return -cgfd;
+		d.cgroup_fd = cgfd;
+	}
+	devfd = dev_open();
+	if (devfd < 0) {
+		if (cgfd >= 0)
+			close(cgfd);
+		return -devfd;
+	}
+	ret = EXIT_OK;
+	if (ioctl(devfd, CPUIDVIRT_IOC_DETACH, &d)) {
+		if (errno == ENOENT)
+			err_msg("cgroup %s has no profile (see 'cpuidctl profile list')", path);
+		else if (errno == EPERM)
+			err_msg("%s: DETACH: %s: needs CAP_SYS_ADMIN in the initial user namespace",
+				CPUIDVIRT_DEV, strerror(errno));
+		else
+			err_msg("%s: DETACH %s: %s", CPUIDVIRT_DEV, path, strerror(errno));
+		ret = EXIT_FAIL;
+	} else {
+		printf("removed the profile of %s\n", path);
+	}
+	close(devfd);
+	if (cgfd >= 0)
+		close(cgfd);
+	return ret;
+}
+
+static int profile_list(int argc, char **argv)
+{
+	struct cpuidvirt_list_entry *e = NULL;
+	unsigned int nr = 0, i;
+	char path[4096];
+	int devfd, ret;
+
+	if (argc > 1)
+		return usage_error("profile list", "unexpected argument '%s'", argv[1]);
+	devfd = dev_open();
+	if (devfd < 0)
+		return -devfd;
+	ret = dev_list(devfd, &e, &nr);
+	close(devfd);
+	if (ret) {
+		err_msg("%s: LIST: %s", CPUIDVIRT_DEV, strerror(-ret));
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < nr; i++) {
+		char name[CPUIDVIRT_NAME_LEN + 1];
+
+		memcpy(name, e[i].name, CPUIDVIRT_NAME_LEN);
+		name[CPUIDVIRT_NAME_LEN] = '\0';
+		if (cgroup_id_to_path(e[i].cgroup_id, path, sizeof(path)))
+			snprintf(path, sizeof(path), "id:%" PRIu64, (uint64_t)e[i].cgroup_id);
+		printf("%s %s rules=%u emulated=%" PRIu64 "\n", path, *name ? name : "-",
+		       e[i].nr_rules, (uint64_t)e[i].emulated);
+	}
+	free(e);
+	return EXIT_OK;
+}
+
+int cmd_profile(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} subs[] = {
+		{ "show", profile_show },
+		{ "lcd", profile_lcd_cmd },
+		{ "apply", profile_apply },
+		{ "remove", profile_remove },
+		{ "list", profile_list },
+	};
+	size_t i;
+
+	if (argc < 2)
+		return usage_error("profile", "missing subcommand (show, lcd, apply, remove, list)");
+	if (is_help_arg(argv[1]))
+		return profile_usage();
+	for (i = 0; i < ARRAY_SIZE(subs); i++) {
+		if (strcmp(argv[1], subs[i].name))
+			continue;
+		if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")))
+			return profile_usage();
+		return subs[i].fn(argc - 1, argv + 1);
+	}
+	return usage_error("profile", "unknown subcommand '%s' (show, lcd, apply, remove, list)", argv[1]);
+}

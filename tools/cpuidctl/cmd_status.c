@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cpuidctl status: is the module loaded, can this machine fault on CPUID,
+ * which cgroups have profiles, and the counters.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cpuidctl.h"
+
+const char *const status_help =
+"Usage: cpuidctl status\n"
+"\n"
+"Shows whether the cpuidvirt module is loaded and its version, the state of\n"
+"CPUID faulting on this machine with the module's reason, every cgroup that\n"
+"has a profile (path, profile name, rules, CPUIDs emulated for it) and the\n"
+"global counters:\n"
+"\n"
+"  emulated        CPUID instructions answered from a profile\n"
+"  emulated_ns     time spent doing so (average per CPUID in brackets)\n"
+"  stale_repaired  CPUIDs of unmasked tasks that trapped on a stale enable\n"
+"                  bit and were answered natively\n"
+"  foreign         CPUID faults left to the kernel: tasks that asked for\n"
+"                  faulting themselves (arch_prctl(ARCH_SET_CPUID)) get SIGSEGV\n"
+"\n"
+"Faulting states:\n"
+"  absent      the CPU does not offer CPUID faulting (MSR_PLATFORM_INFO bit 31)\n"
+"  lying       the CPU claims it but the enable bit does not stick, or CPUID\n"
+"              does not trap (seen on some hypervisors): profiles cannot work\n"
+"  unverified  the enable bit sticks; run 'cpuidctl selftest' to verify\n"
+"  verified    every online CPU trapped in the selftest: profiles can be applied\n"
+"\n"
+"Exit status: 0 if the module is loaded and faulting is verified, 3 if the\n"
+"module is not loaded, 4 if faulting is absent, lying or unverified, 1 on\n"
+"other errors.\n";
+
+void print_profiles(const struct cpuidvirt_list_entry *e, unsigned int nr)
+{
+	char path[4096];
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		char name[CPUIDVIRT_NAME_LEN + 1];
+
+		memcpy(name, e[i].name, CPUIDVIRT_NAME_LEN);
+		name[CPUIDVIRT_NAME_LEN] = '\0';
+		if (cgroup_id_to_path(e[i].cgroup_id, path, sizeof(path)))
+			snprintf(path, sizeof(path), "(removed cgroup, id %" PRIu64 ")",
+				 (uint64_t)e[i].cgroup_id);
+		printf("  %s\n", path);
+		printf("    profile: %s, %u rules", *name ? name : "(unnamed)", e[i].nr_rules);
+		if (e[i].flags & CPUIDVIRT_ATTACH_CLAMP_BASIC)
+			printf(", max basic leaf 0x%x", e[i].max_basic_leaf);
+		if (e[i].flags & CPUIDVIRT_ATTACH_CLAMP_EXT)
+			printf(", max extended leaf 0x%x", e[i].max_ext_leaf);
+		printf("\n    emulated: %" PRIu64 " CPUIDs", (uint64_t)e[i].emulated);
+		if (e[i].emulated)
+			printf(" (%" PRIu64 " ns each)", (uint64_t)(e[i].emulated_ns / e[i].emulated));
+		printf("\n    cgroup id: %" PRIu64 "\n", (uint64_t)e[i].cgroup_id);
+	}
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct cpuidvirt_version v;
+	struct cpuidvirt_status st;
+	struct cpuidvirt_list_entry *e = NULL;
+	unsigned int nr = 0;
+	int fd, ret;
+
+	if (argc > 1)
+		return usage_error("status", "unexpected argument '%s'", argv[1]);
+
+	if (access(CPUIDVIRT_DEV, F_OK) && !module_loaded()) {
+		printf("module: not loaded\n");
+		err_msg("the cpuidvirt module is not loaded; run 'cpuidctl load'");
+		return EXIT_NOMODULE;
+	}
+	fd = dev_open();
+	if (fd < 0)
+		return -fd;
+	dev_version(fd, &v);
+	v.module_version[sizeof(v.module_version) - 1] = '\0';
+	ret = dev_status(fd, &st);
+	if (ret) {
+		err_msg("%s: STATUS: %s", CPUIDVIRT_DEV, strerror(-ret));
+		close(fd);
+		return EXIT_FAIL;
+	}
+	printf("module: loaded, version %s, ABI %u\n", v.module_version, v.api_version);
+	printf("faulting: %s", fault_state_name(st.fault_state));
+	if (*st.reason)
+		printf(": %s", st.reason);
+	printf("\n");
+	printf("cpus: %u online, %u verified\n", st.nr_cpus_online, st.nr_cpus_verified);
+	if (st.fault_state == CPUIDVIRT_FAULT_UNVERIFIED)
+		printf("hint: run 'cpuidctl selftest' to verify CPUID faulting on every CPU\n");
+	printf("counters: emulated %" PRIu64 ", emulated_ns %" PRIu64,
+	       (uint64_t)st.emulated, (uint64_t)st.emulated_ns);
+	if (st.emulated)
+		printf(" [%" PRIu64 " ns each]", (uint64_t)(st.emulated_ns / st.emulated));
+	printf(", stale_repaired %" PRIu64 ", foreign %" PRIu64 "\n",
+	       (uint64_t)st.stale_repaired, (uint64_t)st.foreign);
+	printf("profiles: %u\n", st.nr_profiles);
+	ret = dev_list(fd, &e, &nr);
+	if (ret) {
+		err_msg("%s: LIST: %s", CPUIDVIRT_DEV, strerror(-ret));
+		close(fd);
+		return EXIT_FAIL;
+	}
+	print_profiles(e, nr);
+	free(e);
+	close(fd);
+	return fault_state_exit(st.fault_state);
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared declarations of the cpuidctl command-line tool.
+ */
+#ifndef CPUIDCTL_H
+#define CPUIDCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/cpuidvirt.h>
+
+extern const char *prog;
+
+/* Exit codes; documented in docs/cpuidctl.md and 'cpuidctl --help'. Scripts rely on them. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* runtime failure */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_NOMODULE = 3,	/* cpuidvirt module not loaded / no /dev/cpuidvirt */
+	EXIT_NOFAULT = 4,	/* CPUID faulting absent, lying or unverified */
+	EXIT_PROFILE = 5,	/* profile invalid */
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int opt_error(const char *cmd, int c, char **argv);
+bool is_help_arg(const char *arg);
+int print_help(const char *text);
+
+/* device.c: /dev/cpuidvirt */
+#define CPUIDVIRT_DEV "/dev/" CPUIDVIRT_DEVICE_NAME
+int dev_open(void);	/* fd, or -EXIT_* after printing why */
+bool module_loaded(void);
+int dev_status(int fd, struct cpuidvirt_status *st);
+int dev_version(int fd, struct cpuidvirt_version *v);
+int dev_list(int fd, struct cpuidvirt_list_entry **entries, unsigned int *nr);
+const char *fault_state_name(unsigned int state);
+int fault_state_exit(unsigned int state);
+int selftest_run(int fd, bool verbose, unsigned int *state_out);
+void print_profiles(const struct cpuidvirt_list_entry *e, unsigned int nr);
+#ifdef CPU_SETSIZE
+int online_cpus(cpu_set_t *set);
+#endif
+
+/* cgroup.c: cgroup v2 directories */
+const char *cgroup2_root(void);
+int cgroup_open(const char *arg, char *path, size_t len);	/* fd or -EXIT_* */
+int cgroup_id_to_path(uint64_t id, char *path, size_t len);	/* 0 or -errno */
+int cgroup_self_path(char *path, size_t len);
+uint64_t cgroup_fd_id(int fd);
+
+/* cmd_profile.c, shared with run and the OCI hook */
+struct profile;
+struct profile_compiled;
+struct cpuid_dump;
+int profile_usage(void);
+int profile_prepare(const char *spec, const struct cpuid_dump *against,
+		    struct profile *p, struct profile_compiled *c);
+int profile_attach(int devfd, const struct profile_compiled *c, int cgfd,
+		   const char *cgpath, bool replace);
+int profile_detach_id(int devfd, uint64_t id);
+
+/* Commands */
+int cmd_status(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+int cmd_selftest(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+/* Provided by cmd_oci_hook.c when it is built in (weak: the slot stays empty otherwise). */
+int cmd_oci_hook(int argc, char **argv) __attribute__((weak));
+extern const char *const oci_hook_help __attribute__((weak));
+
+extern const char *const status_help, *const load_help, *const selftest_help,
+	*const dump_help, *const profile_help, *const run_help,
+	*const explain_help, *const help_help;
+
+#endif
