@@ -1,0 +1,131 @@
+#!/bin/sh
+# guest-bench.sh: the cpuidvirt benchmarks (issue 6), run inside a test-bed
+# guest. Prints "@env", "@info" and "@bench" lines; tests/bench/format.awk
+# on the host turns them into the table of docs/bench.md.
+#
+# It is a benchmark, not a test: it never fails on a number. A row that
+# cannot be measured prints "@bench row=NAME skip=WHY" and the run goes on.
+#
+# Environment:
+#	BENCH_DIR	where cvbench and the dynamic true live
+#			(default: this script's directory)
+#	BENCH_PROFILES	profiles attached for the scale rows (10000)
+#	BENCH_THREADS	threads for the attach row (1000)
+#	BENCH_BATCHES	batches per latency row (300)
+#	CPU_MODE	the test bed's CPU behaviour, reported only
+
+BENCH_DIR=${BENCH_DIR:-$(cd "$(dirname "$0")" && pwd)}
+NPROF=${BENCH_PROFILES:-10000}
+NTHR=${BENCH_THREADS:-1000}
+NB=${BENCH_BATCHES:-300}
+CG=/sys/fs/cgroup
+CV=$BENCH_DIR/cvbench
+
+say() { echo "@info $*"; }
+
+# run ROW CMD...: run one measurement; a failure becomes a skip line.
+run()
+{
+	_row=$1
+	shift
+	_out=$("$@" 2>&1)
+	_rc=$?
+	printf '%s\n' "$_out" | grep '^@'
+	if ! printf '%s\n' "$_out" | grep -q "^@bench row=$_row "; then
+		_why=$(printf '%s\n' "$_out" | grep -v '^@' | tail -n 1 |
+			tr -c 'A-Za-z0-9_.:/\n-' '_')
+		echo "@bench row=$_row skip=rc${_rc}:${_why:-no_output}"
+	elif [ "$_rc" -ne 0 ]; then
+		printf '%s\n' "$_out" | grep -v '^@' | sed 's/^/@info /'
+	fi
+}
+
+if [ ! -x "$CV" ]; then
+	echo "@info error=no_cvbench_in_$BENCH_DIR"
+	exit 1
+fi
+
+model=$(sed -n 's/^model name[^:]*: *//p' /proc/cpuinfo | head -n 1)
+flags=$(sed -n 's/^flags[^:]*: *//p' /proc/cpuinfo | head -n 1)
+has() { case " $flags " in *" $1 "*) echo 1 ;; *) echo 0 ;; esac; }
+echo "@env kernel=$(uname -r) cpu=\"$model\" cpus=$(grep -c ^processor /proc/cpuinfo) mode=${CPU_MODE:-unknown} umip=$(has umip) cpuid_fault=$(has cpuid_fault)"
+
+grep -q cgroup2 /proc/mounts || mount -t cgroup2 none "$CG" ||
+	say "error=cannot_mount_cgroup2"
+
+# The dynamic start-up program: a copied coreutils true, else our own.
+TRUE=
+for t in "$BENCH_DIR/true" "$BENCH_DIR/bench-true"; do
+	if [ -x "$t" ] && grep -q ld-linux "$t"; then
+		TRUE=$t
+		break
+	fi
+done
+
+# Row 1 references, before the module is loaded.
+run native "$CV" -b "$NB" -l native lat cpuid
+run getppid "$CV" -b "$NB" -l getppid lat getppid
+run floor_sgdt "$CV" -b "$NB" -l floor_sgdt lat sgdt
+run signal "$CV" -b "$NB" -l signal lat signal
+
+# The module: the test bed installs it for modprobe; insmod as a fallback.
+if [ ! -e /dev/cpuidvirt ]; then
+	modprobe cpuidvirt 2>/dev/null ||
+		for ko in "$BENCH_DIR/cpuidvirt.ko" /opt/cpuidvirt/cpuidvirt.ko \
+			/opt/cpuidvirt/$(uname -r)/cpuidvirt.ko; do
+			[ -f "$ko" ] && insmod "$ko" && break
+		done
+fi
+mdev -s 2>/dev/null
+st=$("$CV" status)
+echo "$st"
+case "$st" in
+*fault_state=3*) "$CV" selftest | grep '^@' ;;
+esac
+if ! "$CV" status >/dev/null; then
+	for r in cpuidvirt cpuidvirt_depth32 startup_native startup_profile \
+		attach_threads attach_empty cpuidvirt_10k unmasked_1 unmasked_10k; do
+		echo "@bench row=$r skip=module_not_verified"
+	done
+	exit 0
+fi
+
+# Row 1 and 3: one profile, task at depth 1 and at depth 32.
+mkdir -p "$CG/cvb" "$CG/cvfree"
+"$CV" -l bench attach "$CG/cvb" || say "error=attach_failed"
+run cpuidvirt "$CV" -b "$NB" -g "$CG/cvb" -m -k -k -l cpuidvirt lat cpuid
+deep=$CG/cvb
+for i in $(seq 2 32); do
+	deep=$deep/d$i
+done
+mkdir -p "$deep"
+run cpuidvirt_depth32 "$CV" -b "$NB" -g "$deep" -m -k -l cpuidvirt_depth32 lat cpuid
+# Row 4 with a single profile elsewhere.
+run unmasked_1 "$CV" -b "$NB" -g "$CG/cvfree" -k -l unmasked_1 lat cpuid
+
+# Row 2: start-up of a dynamic program, outside and inside the profile.
+if [ -n "$TRUE" ]; then
+	say "startup_prog=$TRUE"
+	run startup_native "$CV" -b 100 -k -l startup_native startup "$TRUE"
+	run startup_profile "$CV" -b 100 -g "$CG/cvb" -k -k -l startup_profile startup "$TRUE"
+else
+	echo "@bench row=startup_native skip=no_dynamic_true"
+	echo "@bench row=startup_profile skip=no_dynamic_true"
+fi
+
+# Row 3: ATTACH to a cgroup holding many threads (in a child process, so
+# this shell stays where it is).
+run attach_threads "$CV" -l attach_threads threads "$CG/cvthr" "$NTHR"
+
+# Row 3: fill up to NPROF attached profiles, then measure again.
+have=$("$CV" status | sed -n 's/.* profiles=\([0-9]*\).*/\1/p')
+more=$((NPROF - ${have:-0}))
+[ "$more" -gt 0 ] || more=0
+t0=$(date +%s)
+run attach_empty "$CV" -l attach_empty mkprofiles "$CG/cvmany" "$more"
+say "mkprofiles=$more seconds=$(($(date +%s) - t0))"
+"$CV" status
+run cpuidvirt_10k "$CV" -b "$NB" -g "$CG/cvb" -m -k -k -l cpuidvirt_10k lat cpuid
+run unmasked_10k "$CV" -b "$NB" -g "$CG/cvfree" -k -l unmasked_10k lat cpuid
+echo "@info done"
+exit 0
