@@ -80,6 +80,40 @@ static void __attribute__((noreturn)) exec_child(char **cmd)
 	_exit(e == ENOENT ? 127 : 126);
 }
 
+static bool cgroup_empty(int pfd, const char *name)
+{
+	char path[PATH_MAX], c;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", name);
+	fd = openat(pfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, &c, 1);
+	close(fd);
+	return n == 0;
+}
+
+/*
+ * rmdir, retrying briefly while the cgroup is empty but still busy: the
+ * reaped child's css_set reference may be dropped just after waitpid().
+ */
+static int remove_cgroup(int pfd, const char *name)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (!unlinkat(pfd, name, AT_REMOVEDIR))
+			return 0;
+		if (errno != EBUSY || !cgroup_empty(pfd, name))
+			return -1;
+		usleep(10000);
+	}
+	errno = EBUSY;
+	return -1;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -211,7 +245,7 @@ out_detach:
 	 * rmdir fails and they keep their profile instead of silently
 	 * seeing the real CPU.
 	 */
-	if (unlinkat(pfd, name, AT_REMOVEDIR)) {
+	if (remove_cgroup(pfd, name)) {
 		if (errno == EBUSY)
 			err_msg("warning: %s still has processes; it keeps its profile. Remove both later with 'cpuidctl profile remove %s && rmdir %s'",
 				cg_path, cg_path, cg_path);

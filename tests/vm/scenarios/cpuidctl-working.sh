@@ -1,0 +1,193 @@
+#!/bin/sh
+# modes: working
+# kernels: 6.1 6.12
+# cpuidctl end to end on a CPU whose faulting works: load, selftest,
+# status, profile apply/list/remove, run, explain; what a program and
+# glibc's ld.so see inside and outside a profiled cgroup; exit codes and
+# the key messages of the error paths that need a working module.
+. /opt/cpuidvirt/lib.sh
+
+CTL=${CPUIDCTL:-cpuidctl}
+CG=/sys/fs/cgroup
+LDSO=/lib64/ld-linux-x86-64.so.2
+
+mountpoint -q $CG 2>/dev/null || mount -t cgroup2 none $CG || t_skip_all "cannot mount cgroup2"
+
+# The module: modprobe-able if installed, else the .ko the test bed ships.
+load_args=
+if ! modprobe -n cpuidvirt >/dev/null 2>&1; then
+	ko=$(find /opt/cpuidvirt /lib/modules/"$KVER" -name cpuidvirt.ko 2>/dev/null | head -n1)
+	[ -n "$ko" ] && load_args="--path $ko"
+fi
+
+# reg LEAF SUBLEAF REG: one register (hex, no 0x) as cpuidq prints it.
+reg()
+{
+	"$BIN/cpuidq" "$1" "$2" | sed -n "s/.*$3=\([0-9a-f]*\).*/\1/p"
+}
+
+# in_cg DIR CMD...: run CMD as a member of cgroup DIR.
+in_cg()
+{
+	_cg=$1
+	shift
+	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$_cg" "$@"
+}
+
+bit()
+{
+	echo $(( (0x$1 >> $2) & 1 ))
+}
+
+# --- load, selftest, status ------------------------------------------------
+# shellcheck disable=SC2086
+t_exit "load exits 0" 0 $CTL load $load_args
+t_match "load reports verified faulting" "verified" "$T_OUT"
+t_exit "load again is not an error" 0 $CTL load $load_args
+
+t_exit "selftest exits 0" 0 $CTL selftest
+t_match "selftest: cpu 0 trapped" "^cpu 0: CPUID trapped$" "$T_OUT"
+ncpu=$(grep -c '^processor' /proc/cpuinfo)
+t_eq "selftest: one line per online CPU" "$ncpu" "$(printf '%s\n' "$T_OUT" | grep -c '^cpu [0-9]*: CPUID trapped$')"
+t_match "selftest verdict" "^verdict: verified \\($ncpu of $ncpu CPUs trapped\\)" "$T_OUT"
+
+t_exit "status exits 0" 0 $CTL status
+t_match "status: module loaded" "^module: loaded, version .*, ABI 1$" "$T_OUT"
+t_match "status: faulting verified" "^faulting: verified" "$T_OUT"
+
+# --- apply x86-64-v2, compare inside and outside ---------------------------
+rmdir $CG/cvt 2>/dev/null
+mkdir $CG/cvt
+t_exit "apply x86-64-v2 exits 0" 0 $CTL profile apply x86-64-v2 cvt
+t_match "apply names profile and cgroup" "^applied profile x86-64-v2 \\([0-9]+ rules\\) to $CG/cvt$" "$T_OUT"
+
+t_exit "list exits 0" 0 $CTL profile list
+t_match "list shows /cvt" "^/cvt x86-64-v2 rules=[0-9]+ emulated=0$" "$T_OUT"
+
+out7=$(reg 7 0 ebx)
+in7=$(in_cg $CG/cvt "$BIN/cpuidq" 7 0 | sed -n 's/.*ebx=\([0-9a-f]*\).*/\1/p')
+out1=$(reg 1 0 ecx)
+in1=$(in_cg $CG/cvt "$BIN/cpuidq" 1 0 | sed -n 's/.*ecx=\([0-9a-f]*\).*/\1/p')
+if [ "$(bit "$out7" 5)" = 1 ]; then
+	t_ok "outside: avx2 (7.0.ebx bit 5) is set"
+else
+	t_fail "outside: avx2 (7.0.ebx bit 5) is set" "guest CPU lacks AVX2: this scenario needs a CPU above x86-64-v2" "ebx=$out7"
+fi
+t_eq "inside: avx2 is clear" 0 "$(bit "$in7" 5)"
+t_eq "inside: avx (1.ecx bit 28) is clear" 0 "$(bit "$in1" 28)"
+t_eq "inside: fma (1.ecx bit 12) is clear" 0 "$(bit "$in1" 12)"
+t_eq "inside: sse4_2 (1.ecx bit 20) stays" "$(bit "$out1" 20)" "$(bit "$in1" 20)"
+t_eq "inside: popcnt (1.ecx bit 23) stays" 1 "$(bit "$in1" 23)"
+
+# glibc's own view: ld.so --list-diagnostics and the glibc-hwcaps lines.
+diag_out=$($LDSO --list-diagnostics | grep '^x86.cpu_features.features\[0x1\].cpuid\[0x1\]=')
+diag_in=$(in_cg $CG/cvt $LDSO --list-diagnostics | grep '^x86.cpu_features.features\[0x1\].cpuid\[0x1\]=')
+t_eq "ld.so diagnostics outside: leaf 7 ebx as cpuidq sees it" \
+	"x86.cpu_features.features[0x1].cpuid[0x1]=0x$(printf '%x' 0x"$out7")" "$diag_out"
+t_eq "ld.so diagnostics inside: leaf 7 ebx as cpuidq sees it" \
+	"x86.cpu_features.features[0x1].cpuid[0x1]=0x$(printf '%x' 0x"$in7")" "$diag_in"
+t_match "ld.so --help outside: x86-64-v3 supported" "x86-64-v3 \\(supported" "$($LDSO --help)"
+hw_in=$(in_cg $CG/cvt $LDSO --help)
+t_match "ld.so --help inside: x86-64-v2 supported" "x86-64-v2 \\(supported" "$hw_in"
+if printf '%s\n' "$hw_in" | grep -q 'x86-64-v3 (supported'; then
+	t_fail "ld.so --help inside: x86-64-v3 not supported" "$hw_in"
+else
+	t_ok "ld.so --help inside: x86-64-v3 not supported"
+fi
+
+# Descendants inherit, counters move.
+mkdir -p $CG/cvt/child
+inc=$(in_cg $CG/cvt/child "$BIN/cpuidq" 7 0 | sed -n 's/.*ebx=\([0-9a-f]*\).*/\1/p')
+t_eq "child cgroup inherits the profile" 0 "$(bit "$inc" 5)"
+rmdir $CG/cvt/child
+t_exit "status after use" 0 $CTL status
+t_match "status lists /cvt" "^  /cvt$" "$T_OUT"
+t_match "status: profile counter moved" "emulated: [1-9][0-9]* CPUIDs" "$T_OUT"
+t_match "status: global counter moved" "^counters: emulated [1-9]" "$T_OUT"
+
+# --- explain ----------------------------------------------------------------
+t_exit "explain avx2 --profile x86-64-v2" 0 $CTL explain avx2 --profile x86-64-v2
+t_match "explain: location" "^cpuid: leaf 0x7 subleaf 0 ebx bit 5$" "$T_OUT"
+t_match "explain: requires avx" "^requires: avx$" "$T_OUT"
+t_match "explain: host has it" "^this host: has it$" "$T_OUT"
+t_match "explain: profile hides it" "^profile x86-64-v2: hides it" "$T_OUT"
+t_exit "explain sse2 --profile x86-64-v2" 0 $CTL explain sse2 --profile x86-64-v2
+t_match "explain: profile shows sse2" "^profile x86-64-v2: shows it$" "$T_OUT"
+t_exit "explain unknown feature: usage error" 2 $CTL explain avx3
+t_match "explain unknown: did you mean" "unknown feature 'avx3'; did you mean" "$T_OUT"
+
+# --- replace / no-replace / remove -----------------------------------------
+t_exit "apply --no-replace on a profiled cgroup fails" 1 $CTL profile apply --no-replace x86-64-v1 cvt
+t_match "--no-replace message" "cgroup $CG/cvt already has a profile" "$T_OUT"
+t_exit "apply replaces by default" 0 $CTL profile apply x86-64-v3 cvt
+in7=$(in_cg $CG/cvt "$BIN/cpuidq" 7 0 | sed -n 's/.*ebx=\([0-9a-f]*\).*/\1/p')
+t_eq "after replace with x86-64-v3: avx2 visible" 1 "$(bit "$in7" 5)"
+t_exit "seed mask syntax accepted" 0 $CTL profile apply 'avx2,hle,rtm' cvt
+in7=$(in_cg $CG/cvt "$BIN/cpuidq" 7 0 | sed -n 's/.*ebx=\([0-9a-f]*\).*/\1/p')
+t_eq "seed mask hides avx2" 0 "$(bit "$in7" 5)"
+t_exit "remove exits 0" 0 $CTL profile remove cvt
+t_match "remove message" "^removed the profile of $CG/cvt$" "$T_OUT"
+in7=$(in_cg $CG/cvt "$BIN/cpuidq" 7 0 | sed -n 's/.*ebx=\([0-9a-f]*\).*/\1/p')
+t_eq "after remove: real CPU again" "$out7" "$in7"
+t_exit "list after remove" 0 $CTL profile list
+t_eq "list is empty" "" "$T_OUT"
+t_exit "remove again: no profile" 1 $CTL profile remove cvt
+t_match "remove again message" "cgroup $CG/cvt has no profile" "$T_OUT"
+rmdir $CG/cvt
+
+# --- run -----------------------------------------------------------------------
+t_exit "run: cpuidq under x86-64-v2" 0 $CTL run --profile x86-64-v2 -- "$BIN/cpuidq" 7 0
+rin=$(printf '%s\n' "$T_OUT" | sed -n 's/.*ebx=\([0-9a-f]*\).*/\1/p')
+t_eq "run: avx2 hidden" 0 "$(bit "${rin:-0}" 5)"
+t_exit "run: ld.so sees x86-64-v2" 0 $CTL run --profile x86-64-v2 -- $LDSO --help
+t_match "run: x86-64-v2 supported" "x86-64-v2 \\(supported" "$T_OUT"
+if printf '%s\n' "$T_OUT" | grep -q 'x86-64-v3 (supported'; then
+	t_fail "run: x86-64-v3 not supported" "$T_OUT"
+else
+	t_ok "run: x86-64-v3 not supported"
+fi
+t_exit "run propagates the exit status" 7 $CTL run --profile x86-64-v2 -- sh -c 'exit 7'
+t_exit "run: 128+signal when killed" 137 $CTL run --profile x86-64-v2 -- sh -c 'kill -9 $$'
+t_exit "run: command not found is 127" 127 $CTL run --profile x86-64-v2 -- /nonexistent/cmd
+t_exit "run: children are masked too" 0 $CTL run --profile x86-64-v2 -- sh -c '"$0" 7 0' "$BIN/cpuidq"
+rin=$(printf '%s\n' "$T_OUT" | sed -n 's/.*ebx=\([0-9a-f]*\).*/\1/p')
+t_eq "run: child process sees avx2 hidden" 0 "$(bit "${rin:-0}" 5)"
+t_exit "list after run" 0 $CTL profile list
+t_eq "run cleaned up its profile" "" "$T_OUT"
+left=$(find $CG -maxdepth 2 -name 'cpuidctl-run-*' | head -n1)
+t_eq "run cleaned up its cgroup" "" "$left"
+mkdir -p $CG/runparent
+t_exit "run --cgroup-parent" 0 $CTL run --profile x86-64-v2 --cgroup-parent runparent -- cat /proc/self/cgroup
+t_match "run --cgroup-parent: transient cgroup under it" "^0::/runparent/cpuidctl-run-[0-9]+$" "$T_OUT"
+rmdir $CG/runparent
+t_exit "run without --profile: usage" 2 $CTL run -- true
+t_exit "run without command: usage" 2 $CTL run --profile x86-64-v2
+
+# --- error paths with a working module -----------------------------------------
+t_exit "apply to a missing cgroup" 1 $CTL profile apply x86-64-v2 does-not-exist
+t_match "missing cgroup message" "cgroup $CG/does-not-exist: No such file or directory: create it first" "$T_OUT"
+
+mkdir -p /mnt/v1
+if mount -t cgroup -o none,name=cvtest cgroup /mnt/v1 2>/dev/null; then
+	t_exit "apply to a cgroup v1 hierarchy" 1 $CTL profile apply x86-64-v2 /mnt/v1
+	t_match "cgroup v1 message" "cgroup /mnt/v1: a cgroup v1 hierarchy: cpuidvirt needs cgroup v2" "$T_OUT"
+	umount /mnt/v1
+else
+	t_fail "mount a cgroup v1 hierarchy for the v1 test" "mount -t cgroup -o none,name=cvtest failed"
+fi
+t_exit "apply to a non-cgroup directory" 1 $CTL profile apply x86-64-v2 /tmp
+t_match "non-cgroup message" "cgroup /tmp: not a cgroup v2 directory" "$T_OUT"
+
+printf '# a bad profile\nbaseline x86-64-v2\nmask no-such-feature\n' > /tmp/bad.profile
+mkdir -p $CG/cvt
+t_exit "bad profile exits 5" 5 $CTL profile apply /tmp/bad.profile cvt
+t_match "bad profile message has file:line" "^cpuidctl: /tmp/bad.profile:3: " "$T_OUT"
+t_exit "bad profile with run exits 5" 5 $CTL run --profile /tmp/bad.profile -- true
+t_exit "list after failed applies" 0 $CTL profile list
+t_eq "nothing was attached" "" "$T_OUT"
+rmdir $CG/cvt
+
+t_exit "unknown subcommand: usage" 2 $CTL frobnicate
+t_exit "profile apply with one argument: usage" 2 $CTL profile apply x86-64-v2
+
+t_done
