@@ -183,7 +183,7 @@ static int profile_show(int argc, char **argv)
 		goto out;
 	printf("profile: %s (%s)\n", c.name[0] ? c.name : p.name, p.source);
 	printf("host: %s\n", against ? against : "this machine");
-	printf("\nrules (%u):\n", c.nr_rules);
+	printf("\n");
 	profile_print_rules(&c, stdout);
 
 	ret = profile_emulate(&c, &host, &seen);

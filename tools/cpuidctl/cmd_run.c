@@ -125,7 +125,7 @@ int cmd_run(int argc, char **argv)
 	static struct profile p;
 	static struct profile_compiled c;
 	const char *spec = NULL, *parent = NULL;
-	char parent_path[PATH_MAX], cg_path[PATH_MAX + 64], name[64];
+	char self_path[PATH_MAX], parent_path[PATH_MAX], cg_path[PATH_MAX + 64], name[64];
 	struct sigaction sa;
 	int ch, devfd, pfd, cgfd, status, ret;
 	uint64_t cgid;
@@ -150,13 +150,13 @@ int cmd_run(int argc, char **argv)
 	if (ret)
 		return ret;
 	if (!parent) {
-		ret = cgroup_self_path(parent_path, sizeof(parent_path));
+		ret = cgroup_self_path(self_path, sizeof(self_path));
 		if (ret) {
 			err_msg("/proc/self/cgroup: no cgroup v2 entry (%s): mount cgroup2 at /sys/fs/cgroup or pass --cgroup-parent",
 				strerror(-ret));
 			return EXIT_FAIL;
 		}
-		parent = parent_path;
+		parent = self_path;
 	}
 	pfd = cgroup_open(parent, parent_path, sizeof(parent_path));
 	if (pfd < 0)

@@ -10,9 +10,10 @@ CTL=${CPUIDCTL:-cpuidctl}
 CG=/sys/fs/cgroup
 
 mountpoint -q $CG 2>/dev/null || mount -t cgroup2 none $CG || t_skip_all "cannot mount cgroup2"
+# The module: installed for this kernel (modprobe-able), else the .ko the test bed ships.
 load_args=
-if ! modprobe -n cpuidvirt >/dev/null 2>&1; then
-	ko=$(find /opt/cpuidvirt /lib/modules/"$KVER" -name cpuidvirt.ko 2>/dev/null | head -n1)
+if [ -z "$(find /lib/modules/"$KVER" -name 'cpuidvirt.ko*' 2>/dev/null | head -n1)" ]; then
+	ko=$(find /opt/cpuidvirt -name 'cpuidvirt.ko' 2>/dev/null | head -n1)
 	[ -n "$ko" ] && load_args="--path $ko"
 fi
 

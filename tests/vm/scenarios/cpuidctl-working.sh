@@ -13,10 +13,10 @@ LDSO=/lib64/ld-linux-x86-64.so.2
 
 mountpoint -q $CG 2>/dev/null || mount -t cgroup2 none $CG || t_skip_all "cannot mount cgroup2"
 
-# The module: modprobe-able if installed, else the .ko the test bed ships.
+# The module: installed for this kernel (modprobe-able), else the .ko the test bed ships.
 load_args=
-if ! modprobe -n cpuidvirt >/dev/null 2>&1; then
-	ko=$(find /opt/cpuidvirt /lib/modules/"$KVER" -name cpuidvirt.ko 2>/dev/null | head -n1)
+if [ -z "$(find /lib/modules/"$KVER" -name 'cpuidvirt.ko*' 2>/dev/null | head -n1)" ]; then
+	ko=$(find /opt/cpuidvirt -name 'cpuidvirt.ko' 2>/dev/null | head -n1)
 	[ -n "$ko" ] && load_args="--path $ko"
 fi
 
