@@ -11,12 +11,11 @@ pkgs="build-essential pkg-config check libkmod-dev libjson-c-dev kmod
 busybox-static cpio zstd xz-utils cpuid crun dkms
 ninja-build libglib2.0-dev libpixman-1-dev flex bison zlib1g-dev
 python3-venv meson seabios qemu-system-data dpkg-dev
-gcc-multilib"
+gcc-multilib libfdt-dev"
 
 # Guest kernels: bookworm's 6.1 and bookworm-backports' 6.12, by ABI name.
-k61=$(apt-cache depends linux-headers-amd64 | sed -n 's/.*Depends: linux-headers-\(6\.1\.[^ ]*\)$/\1/p' | head -n1)
-k612=$(apt-cache -t bookworm-backports depends linux-headers-amd64 | sed -n 's/.*Depends: linux-headers-\(6\.12[^ ]*\)$/\1/p' | head -n1)
-[ -n "$k61" ] && [ -n "$k612" ] || { echo "install-deps: cannot resolve the 6.1/6.12 kernel ABI names from apt" >&2; exit 1; }
+k61=$(sh "$here/kvers.sh" 6.1)
+k612=$(sh "$here/kvers.sh" 6.12)
 
 missing=
 for p in $pkgs linux-headers-$k61; do

@@ -1,4 +1,6 @@
 #!/bin/sh
+# modes: working
+# kernels: 6.1 6.12
 # The 'make demo' walk-through, run inside a test-bed guest whose CPU has
 # working CPUID faulting: load the module, put the x86-64-v2 profile on a
 # cgroup, and show side by side what programs see outside and inside it.
@@ -128,6 +130,19 @@ show $CTL run --profile x86-64-v2 -- sh -c "$LDSO --help | grep 'x86-64-v[234]'"
 
 say "7. Module status and counters (CPUIDs emulated for /demo, time per CPUID)"
 show $CTL status
+
+# The demo's claims, checked, so a broken demo cannot look like a good one.
+if [ -r /opt/cpuidvirt/lib.sh ]; then
+	. /opt/cpuidvirt/lib.sh
+	t_match "demo: avx2 visible outside" "^avx2: yes$" "$(cat /tmp/f.out)"
+	t_match "demo: avx2 hidden inside /demo" "^avx2: no$" "$(cat /tmp/f.in)"
+	t_match "demo: ld.so inside supports x86-64-v2" "^x86-64-v2 \\(supported" "$(cat /tmp/h.in)"
+	if grep -q '^x86-64-v3 (supported' /tmp/h.in; then
+		t_fail "demo: ld.so inside does not support x86-64-v3" "$(cat /tmp/h.in)"
+	else
+		t_ok "demo: ld.so inside does not support x86-64-v3"
+	fi
+fi
 
 say "8. Clean up"
 show $CTL profile remove demo

@@ -1,0 +1,26 @@
+# make demo: from a fresh Debian 12 machine to a side-by-side view of what
+# programs see inside and outside a cgroup with the x86-64-v2 profile.
+# Included by the top-level Makefile. Every step says what it does; the
+# guest part is tests/vm/demo/demo.sh.
+
+DEMO_KERNEL ?= 6.12
+
+.PHONY: demo demo-build cpuidctl
+
+cpuidctl:
+	@$(MAKE) --no-print-directory -C $(TOP)/tools/cpuidctl
+
+demo-build:
+	@echo "== 1/4 installing missing Debian packages (scripts/install-deps.sh)"
+	@if [ "$$(id -u)" = 0 ]; then sh $(TOP)/scripts/install-deps.sh; \
+	 else sudo sh $(TOP)/scripts/install-deps.sh; fi
+	@echo "== 2/4 building QEMU with CPUID faulting and fetching the $(DEMO_KERNEL) guest kernel"
+	@$(MAKE) --no-print-directory qemu kernels guest-bins KERNELS=$(DEMO_KERNEL)
+	@echo "== 3/4 building the cpuidvirt module and cpuidctl"
+	@$(MAKE) --no-print-directory modules KERNELS=$(DEMO_KERNEL)
+	@$(MAKE) --no-print-directory cpuidctl
+
+demo: demo-build
+	@echo "== 4/4 booting the guest (kernel $(DEMO_KERNEL), CPU with working CPUID faulting)"
+	@$(VM)/run-guest.sh --kernel $(DEMO_KERNEL) --mode working \
+		--scenario-file $(TOP)/tests/vm/demo/demo.sh --scenario demo
