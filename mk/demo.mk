@@ -5,10 +5,7 @@
 
 DEMO_KERNEL ?= 6.12
 
-.PHONY: demo demo-build cpuidctl
-
-cpuidctl:
-	@$(MAKE) --no-print-directory -C $(TOP)/tools/cpuidctl
+.PHONY: demo demo-build
 
 demo-build:
 	@echo "== 1/4 installing missing Debian packages (scripts/install-deps.sh)"
@@ -18,7 +15,7 @@ demo-build:
 	@$(MAKE) --no-print-directory qemu kernels guest-bins KERNELS=$(DEMO_KERNEL)
 	@echo "== 3/4 building the cpuidvirt module and cpuidctl"
 	@$(MAKE) --no-print-directory modules KERNELS=$(DEMO_KERNEL)
-	@$(MAKE) --no-print-directory cpuidctl
+	@$(MAKE) --no-print-directory -C $(TOP)/tools/cpuidctl
 
 demo: demo-build
 	@echo "== 4/4 booting the guest (kernel $(DEMO_KERNEL), CPU with working CPUID faulting)"
