@@ -29,7 +29,10 @@ DKMS_SRC := $(DESTDIR)$(DKMS_SOURCE_TREE)/cpuidvirt-$(CPUIDVIRT_VERSION)
 
 OCI_HOOKS := cpuidvirt-create-runtime.json cpuidvirt-poststop.json
 
-.PHONY: dkms-install dkms-uninstall dkms-sources install uninstall
+.PHONY: dkms-install dkms-uninstall dkms-sources install uninstall dkms-version
+
+dkms-version:
+	@echo $(CPUIDVIRT_VERSION)
 
 # Only what Kbuild needs: no tools, tests or build products.
 dkms-sources:

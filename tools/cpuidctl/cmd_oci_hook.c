@@ -196,7 +196,7 @@ int oci_state_parse(const char *json, struct oci_state *s, char *err,
 			s->pid = (int)pid;
 	}
 	if (!ret && json_object_object_get_ex(root, "annotations", &v))
-		ret = parse_annotations(v, s, what, err, errlen);
+		ret = parse_annotations(v, s, "state JSON annotations", err, errlen);
 	json_object_put(root);
 	return ret;
 }
@@ -212,7 +212,7 @@ int oci_config_annotations(const char *json, struct oci_state *s, char *err,
 	if (!root)
 		return -EINVAL;
 	if (json_object_object_get_ex(root, "annotations", &v))
-		ret = parse_annotations(v, s, what, err, errlen);
+		ret = parse_annotations(v, s, "state JSON annotations", err, errlen);
 	json_object_put(root);
 	return ret;
 }
