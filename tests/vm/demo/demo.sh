@@ -134,13 +134,13 @@ show $CTL status
 # The demo's claims, checked, so a broken demo cannot look like a good one.
 if [ -r /opt/cpuidvirt/lib.sh ]; then
 	. /opt/cpuidvirt/lib.sh
-	t_match "demo: avx2 visible outside" "^avx2: yes$" "$(cat /tmp/f.out)"
-	t_match "demo: avx2 hidden inside /demo" "^avx2: no$" "$(cat /tmp/f.in)"
-	t_match "demo: ld.so inside supports x86-64-v2" "^x86-64-v2 \\(supported" "$(cat /tmp/h.in)"
+	t_match "avx2 visible outside" "^avx2: yes$" "$(cat /tmp/f.out)"
+	t_match "avx2 hidden inside /demo" "^avx2: no$" "$(cat /tmp/f.in)"
+	t_match "ld.so inside supports x86-64-v2" "^x86-64-v2 \\(supported" "$(cat /tmp/h.in)"
 	if grep -q '^x86-64-v3 (supported' /tmp/h.in; then
-		t_fail "demo: ld.so inside does not support x86-64-v3" "$(cat /tmp/h.in)"
+		t_fail "ld.so inside does not support x86-64-v3" "$(cat /tmp/h.in)"
 	else
-		t_ok "demo: ld.so inside does not support x86-64-v3"
+		t_ok "ld.so inside does not support x86-64-v3"
 	fi
 fi
 
