@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The #GP hook. A CPUID executed with faulting enabled raises #GP(0) in
+ * user mode; the kernel's last step before SIGSEGV is
+ * fixup_vdso_exception(). A kprobe there decodes the faulting instruction
+ * and, if it is CPUID of a thread we fault, emulates it and makes the
+ * probed function return true ("handled", no signal) by resuming in
+ * cpuidvirt_handled() with the caller's return address.
+ */
+
+#include <linux/kprobes.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/ptrace.h>
+#include <linux/uaccess.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/trapnr.h>
+
+#include "internal.h"
+
+#define CV_MAX_INSN	15	/* longest x86 instruction */
+
+struct cv_stats cv_stats;
+
+/* The kprobed function resumes here: "the exception was handled". */
+static noinline bool cpuidvirt_handled(void)
+{
+	return true;
+}
+
+/* Length of the CPUID instruction in buf, 0 if it is not CPUID. */
+static unsigned int cv_decode(const u8 *buf, unsigned int n, bool is64)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		switch (buf[i]) {
+		case 0x26: case 0x2e: case 0x36: case 0x3e:
+		case 0x64: case 0x65: case 0x66: case 0x67:
+		case 0xf2: case 0xf3:
+			continue;
+		}
+		break;
+	}
+	/* REX is only a prefix in 64-bit mode, and only right before the opcode. */
+	if (is64 && i < n && (buf[i] & 0xf0) == 0x40)
+		i++;
+	if (i + 2 > n || buf[i] != 0x0f || buf[i + 1] != 0xa2)
+		return 0;
+	return i + 2;
+}
+
+/*
+ * Read up to CV_MAX_INSN bytes at ip; an instruction may end right before
+ * an unmapped page, so a short read is fine. Returns the bytes read, or 0.
+ */
+static unsigned int cv_fetch(unsigned long ip, u8 *buf, bool nofault)
+{
+	unsigned int first = min_t(unsigned long, CV_MAX_INSN,
+				   PAGE_SIZE - offset_in_page(ip));
+	const u8 __user *u = (const u8 __user *)ip;
+
+	if (nofault ? copy_from_user_nofault(buf, u, first) :
+		      copy_from_user(buf, u, first))
+		return 0;
+	if (first == CV_MAX_INSN)
+		return first;
+	if (nofault ? copy_from_user_nofault(buf + first, u + first,
+					     CV_MAX_INSN - first) :
+		      copy_from_user(buf + first, u + first, CV_MAX_INSN - first))
+		return first;
+	return CV_MAX_INSN;
+}
+
+static void cv_set_result(struct pt_regs *regs, unsigned int len,
+			  const u32 out[CPUIDVIRT_NR_REGS])
+{
+	/* Like CPUID in 64-bit mode, the upper halves are zeroed. */
+	regs->ax = out[CPUIDVIRT_EAX];
+	regs->bx = out[CPUIDVIRT_EBX];
+	regs->cx = out[CPUIDVIRT_ECX];
+	regs->dx = out[CPUIDVIRT_EDX];
+	regs->ip += len;
+}
+
+static void cv_native(u32 leaf, u32 subleaf, u32 out[CPUIDVIRT_NR_REGS])
+{
+	cpuid_count(leaf, subleaf, &out[CPUIDVIRT_EAX], &out[CPUIDVIRT_EBX],
+		    &out[CPUIDVIRT_ECX], &out[CPUIDVIRT_EDX]);
+}
+
+/*
+ * A CPUID of len bytes trapped in current. Preemption is disabled and the
+ * RCU read lock held. Returns true if answered, false to leave the fault
+ * to the kernel (SIGSEGV).
+ */
+static bool cv_handle_cpuid(struct pt_regs *regs, unsigned int len)
+{
+	u32 leaf = (u32)regs->ax, subleaf = (u32)regs->cx;
+	u32 out[CPUIDVIRT_NR_REGS];
+	const struct cv_rules *r;
+	struct cv_profile *p;
+	bool selftest;
+	u64 t0, dt;
+
+	selftest = cv_selftest_task(current);
+	if (selftest && cv_selftest_trap(leaf, out)) {
+		cv_set_result(regs, len, out);
+		return true;
+	}
+
+	p = cv_profile_of(current);
+	if (p) {
+		t0 = ktime_get_ns();
+		r = rcu_dereference(p->rules);
+		cv_rules_apply(r, leaf, subleaf, out);
+		cv_set_result(regs, len, out);
+		dt = ktime_get_ns() - t0;
+		atomic64_inc(&p->emulated);
+		atomic64_add(dt, &p->emulated_ns);
+		atomic64_inc(&cv_stats.emulated);
+		atomic64_add(dt, &cv_stats.emulated_ns);
+		return true;
+	}
+
+	if (!selftest && cv_task_asked(current)) {
+		/* rr-style: the task armed faulting itself, it wants SIGSEGV. */
+		atomic64_inc(&cv_stats.foreign);
+		return false;
+	}
+
+	/*
+	 * Nobody wants this thread to fault: a CPU kept bit 0 for it (a
+	 * flag changed while it ran). Answer natively, repair the CPU.
+	 */
+	if (!selftest) {
+		clear_thread_flag(TIF_NOCPUID);
+		cv_resync_this_cpu();
+		atomic64_inc(&cv_stats.stale_repaired);
+	}
+	cv_native(leaf, subleaf, out);
+	cv_set_result(regs, len, out);
+	return true;
+}
+
+/*
+ * Slow path for when the instruction could not be read without faulting
+ * (page not present): the probed function is redirected here, with its
+ * arguments, in the preemptible #GP context where copy_from_user may sleep.
+ * vDSO pages are always present, so the vDSO fixup is never skipped.
+ */
+static noinline bool cpuidvirt_gp_slow(struct pt_regs *regs, int trapnr,
+				       unsigned long error_code,
+				       unsigned long fault_addr)
+{
+	u8 buf[CV_MAX_INSN];
+	unsigned int n, len;
+	bool handled;
+
+	n = cv_fetch(regs->ip, buf, false);
+	len = cv_decode(buf, n, user_64bit_mode(regs));
+	if (!len)
+		return false;
+	preempt_disable();
+	rcu_read_lock();
+	handled = cv_handle_cpuid(regs, len);
+	rcu_read_unlock();
+	preempt_enable();
+	return handled;
+}
+
+/* kprobe on fixup_vdso_exception(regs, trapnr, error_code, fault_addr) */
+static int cv_gp_pre(struct kprobe *kp, struct pt_regs *kregs)
+{
+	struct pt_regs *regs = (struct pt_regs *)regs_get_kernel_argument(kregs, 0);
+	int trapnr = (int)regs_get_kernel_argument(kregs, 1);
+	unsigned long error_code = regs_get_kernel_argument(kregs, 2);
+	u8 buf[CV_MAX_INSN];
+	unsigned int n, len;
+	bool handled;
+
+	if (trapnr != X86_TRAP_GP || error_code || !user_mode(regs))
+		return 0;
+
+	n = cv_fetch(regs->ip, buf, true);
+	if (!n) {
+		instruction_pointer_set(kregs, (unsigned long)cpuidvirt_gp_slow);
+		return 1;
+	}
+	len = cv_decode(buf, n, user_64bit_mode(regs));
+	if (!len)
+		return 0;
+
+	rcu_read_lock();
+	handled = cv_handle_cpuid(regs, len);
+	rcu_read_unlock();
+	if (!handled)
+		return 0;
+	instruction_pointer_set(kregs, (unsigned long)cpuidvirt_handled);
+	return 1;
+}
+
+/* Its presence makes an ftrace-based kprobe IPMODIFY. */
+static void cv_gp_post(struct kprobe *kp, struct pt_regs *regs,
+		       unsigned long flags)
+{
+}
+
+static struct kprobe cv_gp_kp = {
+	.symbol_name = "fixup_vdso_exception",
+	.pre_handler = cv_gp_pre,
+	.post_handler = cv_gp_post,
+};
+
+int cv_emulate_init(void)
+{
+	int ret = register_kprobe(&cv_gp_kp);
+
+	if (ret)
+		pr_err("cannot hook fixup_vdso_exception: %d\n", ret);
+	return ret;
+}
+
+void cv_emulate_exit(void)
+{
+	unregister_kprobe(&cv_gp_kp);
+}

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Is CPUID faulting real? Fail closed: some hypervisors advertise it
+ * (MSR_PLATFORM_INFO bit 31) but drop the enable bit, or keep the bit and
+ * never trap. At load the bit is checked on every online CPU; the rest is
+ * a behavioural selftest driven from user space, one CPU at a time. ATTACH
+ * is refused until every online CPU has trapped.
+ */
+
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/mutex.h>
+#include <linux/sched/task.h>
+#include <linux/smp.h>
+#include <asm/cpufeature.h>
+#include <asm/msr.h>
+
+#include "internal.h"
+
+static enum cpuidvirt_fault_state cv_state = CPUIDVIRT_FAULT_ABSENT;
+static int cv_bad_cpu = -1;		/* the CPU that failed, for STATUS */
+static struct cpumask cv_verified;	/* CPUs that trapped in a selftest */
+static DEFINE_MUTEX(cv_selftest_lock);
+
+static struct task_struct *cv_st_task;	/* armed selftest thread, referenced */
+static int cv_st_trapped_cpu = -1;
+
+enum cpuidvirt_fault_state cv_fault_state(void)
+{
+	return READ_ONCE(cv_state);
+}
+
+/* The enable bit sticks: hooks are installed and the selftest may run. */
+bool cv_faulting_usable(void)
+{
+	return cv_fault_state() >= CPUIDVIRT_FAULT_LYING_NO_TRAP;
+}
+
+static void cv_check_stick(void *failed)
+{
+	u64 orig, v;
+
+	if (cv_rdmsr_safe(MSR_MISC_FEATURES_ENABLES, &orig) ||
+	    cv_wrmsr_safe(MSR_MISC_FEATURES_ENABLES,
+			  orig | MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) ||
+	    cv_rdmsr_safe(MSR_MISC_FEATURES_ENABLES, &v))
+		v = 0;
+	/* Interrupts are off: restoring the bit covers the current thread. */
+	cv_wrmsr_safe(MSR_MISC_FEATURES_ENABLES, orig);
+	if (!(v & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT))
+		cpumask_set_cpu(smp_processor_id(), failed);
+}
+
+void cv_faultcheck_init(void)
+{
+	static struct cpumask failed;
+
+	if (!boot_cpu_has(X86_FEATURE_CPUID_FAULT)) {
+		cv_state = CPUIDVIRT_FAULT_ABSENT;
+		return;
+	}
+	cpumask_clear(&failed);
+	cpus_read_lock();
+	on_each_cpu(cv_check_stick, &failed, 1);
+	cpus_read_unlock();
+	if (!cpumask_empty(&failed)) {
+		cv_bad_cpu = cpumask_first(&failed);
+		cv_state = CPUIDVIRT_FAULT_LYING_NO_STICK;
+		return;
+	}
+	cv_state = CPUIDVIRT_FAULT_UNVERIFIED;
+}
+
+unsigned int cv_cpus_verified(void)
+{
+	return cpumask_weight_and(&cv_verified, cpu_online_mask);
+}
+
+void cv_fault_reason(char *buf, size_t len)
+{
+	switch (cv_fault_state()) {
+	case CPUIDVIRT_FAULT_ABSENT:
+		snprintf(buf, len, "MSR_PLATFORM_INFO bit 31 is clear: this CPU/hypervisor has no CPUID faulting");
+		break;
+	case CPUIDVIRT_FAULT_LYING_NO_STICK:
+		snprintf(buf, len, "the CPUID-faulting enable bit does not stick on CPU %d: the hypervisor ignores MSR_MISC_FEATURES_ENABLES writes",
+			 READ_ONCE(cv_bad_cpu));
+		break;
+	case CPUIDVIRT_FAULT_LYING_NO_TRAP:
+		snprintf(buf, len, "CPUID did not trap on CPU %d with faulting enabled: the hypervisor advertises CPUID faulting but does not implement it",
+			 READ_ONCE(cv_bad_cpu));
+		break;
+	case CPUIDVIRT_FAULT_UNVERIFIED:
+		snprintf(buf, len, "CPUID faulting is advertised but verified on %u of %u CPUs: run `cpuidctl selftest`",
+			 cv_cpus_verified(), num_online_cpus());
+		break;
+	case CPUIDVIRT_FAULT_VERIFIED:
+		snprintf(buf, len, "CPUID faulting verified on all %u online CPUs",
+			 num_online_cpus());
+		break;
+	}
+}
+
+/* Caller holds rcu_read_lock() or has preemption disabled. */
+bool cv_selftest_task(struct task_struct *t)
+{
+	return READ_ONCE(cv_st_task) == t;
+}
+
+/*
+ * From the #GP hook, for the armed thread: record the trap and answer the
+ * selftest leaf. Returns true if it answered.
+ */
+bool cv_selftest_trap(u32 leaf, u32 out[CPUIDVIRT_NR_REGS])
+{
+	int i;
+
+	WRITE_ONCE(cv_st_trapped_cpu, smp_processor_id());
+	if (leaf != CPUIDVIRT_SELFTEST_LEAF)
+		return false;
+	for (i = 0; i < CPUIDVIRT_NR_REGS; i++)
+		out[i] = CPUIDVIRT_SELFTEST_SIGNATURE;
+	return true;
+}
+
+/* Disarm t and put its flag and this CPU back to what they should be. */
+static void cv_selftest_disarm(void)
+{
+	struct task_struct *t = cv_st_task;
+
+	if (!t)
+		return;
+	WRITE_ONCE(cv_st_task, NULL);
+	rcu_read_lock();
+	cv_sync_task(t);
+	rcu_read_unlock();
+	if (t == current) {
+		preempt_disable();
+		cv_resync_this_cpu();
+		preempt_enable();
+	}
+	put_task_struct(t);
+}
+
+int cv_selftest(struct cpuidvirt_selftest *st)
+{
+	enum cpuidvirt_fault_state state;
+	int cpu, ret = 0;
+
+	if (st->flags || st->trapped || st->fault_state)
+		return -EINVAL;
+	if (!cv_faulting_usable())
+		return -EOPNOTSUPP;
+	if (st->cpu >= nr_cpu_ids || !cpu_online(st->cpu))
+		return -EINVAL;
+
+	mutex_lock(&cv_selftest_lock);
+	switch (st->op) {
+	case CPUIDVIRT_SELFTEST_ARM:
+		cv_selftest_disarm();
+		get_task_struct(current);
+		WRITE_ONCE(cv_st_trapped_cpu, -1);
+		WRITE_ONCE(cv_st_task, current);
+		preempt_disable();
+		set_thread_flag(TIF_NOCPUID);
+		cv_resync_this_cpu();
+		preempt_enable();
+		break;
+	case CPUIDVIRT_SELFTEST_FINISH:
+		if (cv_st_task != current) {
+			ret = -EINVAL;
+			break;
+		}
+		cpu = READ_ONCE(cv_st_trapped_cpu);
+		cv_selftest_disarm();
+		if (cpu >= 0) {
+			st->trapped = 1;
+			cpumask_set_cpu(cpu, &cv_verified);
+		} else {
+			/* Sticky: a CPU that once failed to trap is not trusted. */
+			WRITE_ONCE(cv_bad_cpu, st->cpu);
+			WRITE_ONCE(cv_state, CPUIDVIRT_FAULT_LYING_NO_TRAP);
+		}
+		if (cv_fault_state() == CPUIDVIRT_FAULT_UNVERIFIED &&
+		    cpumask_subset(cpu_online_mask, &cv_verified))
+			WRITE_ONCE(cv_state, CPUIDVIRT_FAULT_VERIFIED);
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	state = cv_fault_state();
+	mutex_unlock(&cv_selftest_lock);
+	st->fault_state = state;
+	return ret;
+}
+
+void cv_faultcheck_exit(void)
+{
+	mutex_lock(&cv_selftest_lock);
+	cv_selftest_disarm();
+	mutex_unlock(&cv_selftest_lock);
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared declarations of the cpuidvirt module. One concept per file:
+ *   main.c        load/unload order
+ *   device.c      /dev/cpuidvirt and the ioctl ABI
+ *   profile.c     profiles: validation, the RCU hash, attach/detach/list
+ *   emulate.c     the #GP hook: decoding and emulating CPUID
+ *   arming.c      TIF_NOCPUID and MSR bit 0, the ARCH_SET_CPUID hook
+ *   faultcheck.c  is CPUID faulting real? detection and selftest
+ *   tracepoints.c fork, exec, exit and cgroup moves
+ */
+#ifndef CPUIDVIRT_INTERNAL_H
+#define CPUIDVIRT_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/cgroup.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+#include <linux/cpuidvirt.h>
+
+#include "compat.h"
+
+struct cv_rules {
+	u32 flags;		/* CPUIDVIRT_ATTACH_CLAMP_* */
+	u32 max_basic_leaf;
+	u32 max_ext_leaf;
+	u32 nr;
+	struct cpuidvirt_rule rule[];	/* sorted by leaf, specific first */
+};
+
+struct cv_profile {
+	struct hlist_node node;
+	struct cgroup *cgrp;		/* referenced */
+	u64 cgroup_id;
+	struct cv_rules __rcu *rules;
+	char name[CPUIDVIRT_NAME_LEN];
+	atomic64_t emulated;
+	atomic64_t emulated_ns;
+};
+
+struct cv_stats {
+	atomic64_t emulated;
+	atomic64_t emulated_ns;
+	atomic64_t stale_repaired;
+	atomic64_t foreign;
+};
+
+extern struct cv_stats cv_stats;
+
+/* profile.c */
+struct cv_profile *cv_profile_of(struct task_struct *t);
+int cv_attach(const struct cpuidvirt_attach *a);
+int cv_detach(const struct cpuidvirt_detach *d);
+int cv_list(struct cpuidvirt_list *l);
+int cv_query(struct cpuidvirt_query *q);
+unsigned int cv_nr_profiles(void);
+void cv_rules_apply(const struct cv_rules *r, u32 leaf, u32 subleaf,
+		    u32 out[CPUIDVIRT_NR_REGS]);
+
+/* arming.c */
+bool cv_task_asked(struct task_struct *t);
+int cv_asked_set(struct task_struct *t, bool asked);
+void cv_asked_fork(struct task_struct *parent, struct task_struct *child);
+bool cv_task_wants_fault(struct task_struct *t);
+void cv_sync_task(struct task_struct *t);
+void cv_sync_all(void);
+void cv_resync_this_cpu(void);
+void cv_resync_all_later(void);
+void cv_asked_seed(void);
+int cv_arming_init(void);
+void cv_arming_exit(void);
+
+/* emulate.c */
+int cv_emulate_init(void);
+void cv_emulate_exit(void);
+
+/* faultcheck.c */
+enum cpuidvirt_fault_state cv_fault_state(void);
+void cv_faultcheck_init(void);
+bool cv_faulting_usable(void);
+void cv_fault_reason(char *buf, size_t len);
+unsigned int cv_cpus_verified(void);
+int cv_selftest(struct cpuidvirt_selftest *st);
+bool cv_selftest_task(struct task_struct *t);
+bool cv_selftest_trap(u32 leaf, u32 out[CPUIDVIRT_NR_REGS]);
+void cv_faultcheck_exit(void);
+
+/* tracepoints.c */
+int cv_tracepoints_init(void);
+void cv_tracepoints_exit(void);
+
+/* device.c */
+int cv_device_init(void);
+void cv_device_exit(void);
+
+#endif /* CPUIDVIRT_INTERNAL_H */

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Profiles: one per attached cgroup v2 directory, in an RCU hash keyed by
+ * the referenced struct cgroup. Readers (the #GP hook, tracepoints) walk a
+ * task's cgroup and its ancestors; the nearest profiled one wins. Writers
+ * hold cv_profiles_lock and resynchronise every thread afterwards.
+ */
+
+#include <linux/cgroup.h>
+#include <linux/hashtable.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "internal.h"
+
+static DEFINE_HASHTABLE(cv_profiles, 10);
+static DEFINE_MUTEX(cv_profiles_lock);
+static unsigned int cv_nr;
+
+unsigned int cv_nr_profiles(void)
+{
+	return READ_ONCE(cv_nr);
+}
+
+static struct cv_profile *cv_lookup_rcu(struct cgroup *cgrp)
+{
+	struct cv_profile *p;
+
+	hash_for_each_possible_rcu(cv_profiles, p, node, (unsigned long)cgrp)
+		if (p->cgrp == cgrp)
+			return p;
+	return NULL;
+}
+
+/* Caller holds rcu_read_lock() or has preemption disabled. */
+struct cv_profile *cv_profile_of(struct task_struct *t)
+{
+	struct cgroup *cgrp;
+	struct cv_profile *p;
+
+	if (!READ_ONCE(cv_nr) || (t->flags & PF_KTHREAD))
+		return NULL;
+	for (cgrp = task_dfl_cgroup(t); cgrp; cgrp = cgroup_parent(cgrp)) {
+		p = cv_lookup_rcu(cgrp);
+		if (p)
+			return p;
+	}
+	return NULL;
+}
+
+static const struct cpuidvirt_rule *cv_rule_find(const struct cv_rules *r,
+						 u32 leaf, u32 subleaf)
+{
+	const struct cpuidvirt_rule *any = NULL;
+	u32 i;
+
+	for (i = 0; i < r->nr; i++) {
+		const struct cpuidvirt_rule *x = &r->rule[i];
+
+		if (x->leaf < leaf)
+			continue;
+		if (x->leaf > leaf)
+			break;
+		if (x->flags & CPUIDVIRT_RULE_ANY_SUBLEAF)
+			any = x;
+		else if (x->subleaf == subleaf)
+			return x;
+	}
+	return any;
+}
+
+/*
+ * Emulate CPUID(leaf, subleaf) for a profile on the current CPU: the real
+ * instruction runs first so dynamic fields (APIC IDs, OSXSAVE, XSAVE sizes)
+ * stay live, then the clamps and the rules are applied.
+ */
+void cv_rules_apply(const struct cv_rules *r, u32 leaf, u32 subleaf,
+		    u32 out[CPUIDVIRT_NR_REGS])
+{
+	const struct cpuidvirt_rule *rule;
+	u32 eff = leaf, max_basic;
+	int i;
+
+	if ((r->flags & CPUIDVIRT_ATTACH_CLAMP_BASIC) && leaf < 0x40000000 &&
+	    leaf > r->max_basic_leaf) {
+		eff = r->max_basic_leaf;
+	} else if ((r->flags & CPUIDVIRT_ATTACH_CLAMP_EXT) &&
+		   leaf >= 0x80000000 && leaf > r->max_ext_leaf) {
+		/* SDM: above the maximum, the highest basic leaf answers. */
+		max_basic = cpuid_eax(0);
+		if (r->flags & CPUIDVIRT_ATTACH_CLAMP_BASIC)
+			max_basic = min(max_basic, r->max_basic_leaf);
+		eff = max_basic;
+	}
+
+	cpuid_count(eff, subleaf, &out[CPUIDVIRT_EAX], &out[CPUIDVIRT_EBX],
+		    &out[CPUIDVIRT_ECX], &out[CPUIDVIRT_EDX]);
+
+	if (eff == 0 && (r->flags & CPUIDVIRT_ATTACH_CLAMP_BASIC))
+		out[CPUIDVIRT_EAX] = min(out[CPUIDVIRT_EAX], r->max_basic_leaf);
+	if (eff == 0x80000000 && (r->flags & CPUIDVIRT_ATTACH_CLAMP_EXT))
+		out[CPUIDVIRT_EAX] = min(out[CPUIDVIRT_EAX], r->max_ext_leaf);
+
+	rule = cv_rule_find(r, eff, subleaf);
+	if (!rule)
+		return;
+	for (i = 0; i < CPUIDVIRT_NR_REGS; i++)
+		out[i] = (out[i] & rule->and[i]) | rule->or[i];
+}
+
+static int cv_rule_cmp(const void *a, const void *b)
+{
+	const struct cpuidvirt_rule *x = a, *y = b;
+	u32 xany = x->flags & CPUIDVIRT_RULE_ANY_SUBLEAF;
+	u32 yany = y->flags & CPUIDVIRT_RULE_ANY_SUBLEAF;
+
+	if (x->leaf != y->leaf)
+		return x->leaf < y->leaf ? -1 : 1;
+	if (xany != yany)
+		return xany ? 1 : -1;
+	if (x->subleaf != y->subleaf)
+		return x->subleaf < y->subleaf ? -1 : 1;
+	return 0;
+}
+
+/* Copy, validate and sort the rules of an ATTACH; errnos as in the uapi. */
+static struct cv_rules *cv_rules_from_user(const struct cpuidvirt_attach *a)
+{
+	struct cv_rules *r;
+	u32 i;
+
+	if (a->nr_rules > CPUIDVIRT_MAX_RULES)
+		return ERR_PTR(-E2BIG);
+	if ((a->flags & CPUIDVIRT_ATTACH_CLAMP_BASIC) &&
+	    a->max_basic_leaf >= 0x40000000)
+		return ERR_PTR(-ERANGE);
+	if ((a->flags & CPUIDVIRT_ATTACH_CLAMP_EXT) &&
+	    (a->max_ext_leaf < 0x80000000 || a->max_ext_leaf > 0x8fffffff))
+		return ERR_PTR(-ERANGE);
+
+	r = kvzalloc(struct_size(r, rule, a->nr_rules), GFP_KERNEL);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	r->nr = a->nr_rules;
+	r->flags = a->flags & (CPUIDVIRT_ATTACH_CLAMP_BASIC |
+			       CPUIDVIRT_ATTACH_CLAMP_EXT);
+	if (r->flags & CPUIDVIRT_ATTACH_CLAMP_BASIC)
+		r->max_basic_leaf = a->max_basic_leaf;
+	if (r->flags & CPUIDVIRT_ATTACH_CLAMP_EXT)
+		r->max_ext_leaf = a->max_ext_leaf;
+
+	if (r->nr && copy_from_user(r->rule, u64_to_user_ptr(a->rules),
+				    array_size(r->nr, sizeof(r->rule[0])))) {
+		kvfree(r);
+		return ERR_PTR(-EFAULT);
+	}
+	for (i = 0; i < r->nr; i++) {
+		const struct cpuidvirt_rule *x = &r->rule[i];
+
+		if ((x->flags & ~CPUIDVIRT_RULE_FLAGS) || x->pad ||
+		    ((x->flags & CPUIDVIRT_RULE_ANY_SUBLEAF) && x->subleaf)) {
+			kvfree(r);
+			return ERR_PTR(-EINVAL);
+		}
+	}
+	sort(r->rule, r->nr, sizeof(r->rule[0]), cv_rule_cmp, NULL);
+	for (i = 1; i < r->nr; i++) {
+		if (!cv_rule_cmp(&r->rule[i - 1], &r->rule[i])) {
+			kvfree(r);
+			return ERR_PTR(-ENOTUNIQ);
+		}
+	}
+	return r;
+}
+
+int cv_attach(const struct cpuidvirt_attach *a)
+{
+	struct cv_rules *rules, *old;
+	struct cv_profile *p;
+	struct cgroup *cgrp;
+	int ret = 0;
+
+	if (a->flags & ~CPUIDVIRT_ATTACH_FLAGS)
+		return -EINVAL;
+	if (cv_fault_state() != CPUIDVIRT_FAULT_VERIFIED)
+		return -EOPNOTSUPP;
+	if (!memchr(a->name, '\0', sizeof(a->name)))
+		return -EINVAL;
+
+	rules = cv_rules_from_user(a);
+	if (IS_ERR(rules))
+		return PTR_ERR(rules);
+
+	cgrp = cgroup_get_from_fd((int)a->cgroup_fd);
+	if (IS_ERR(cgrp)) {
+		kvfree(rules);
+		return PTR_ERR(cgrp);
+	}
+
+	mutex_lock(&cv_profiles_lock);
+	p = cv_lookup_rcu(cgrp);
+	if (p) {
+		if (!(a->flags & CPUIDVIRT_ATTACH_REPLACE)) {
+			ret = -EEXIST;
+			goto out_free;
+		}
+		/* Readers see the old or the new rules, never a mix. */
+		old = rcu_replace_pointer(p->rules, rules,
+					  lockdep_is_held(&cv_profiles_lock));
+		strscpy(p->name, a->name, sizeof(p->name));
+		mutex_unlock(&cv_profiles_lock);
+		cgroup_put(cgrp);
+		synchronize_rcu();
+		kvfree(old);
+		return 0;
+	}
+	if (cv_nr >= CPUIDVIRT_MAX_PROFILES) {
+		ret = -ENOSPC;
+		goto out_free;
+	}
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	p->cgrp = cgrp;
+	p->cgroup_id = cgroup_id(cgrp);
+	strscpy(p->name, a->name, sizeof(p->name));
+	RCU_INIT_POINTER(p->rules, rules);
+	/* A profile pins the module: no rmmod while a cgroup is masked. */
+	__module_get(THIS_MODULE);
+	hash_add_rcu(cv_profiles, &p->node, (unsigned long)cgrp);
+	WRITE_ONCE(cv_nr, cv_nr + 1);
+	/* Every thread in scope is masked, on every CPU, when we return. */
+	cv_sync_all();
+	mutex_unlock(&cv_profiles_lock);
+	return 0;
+
+out_free:
+	mutex_unlock(&cv_profiles_lock);
+	cgroup_put(cgrp);
+	kvfree(rules);
+	return ret;
+}
+
+static struct cv_profile *cv_find_by_id(u64 id)
+{
+	struct cv_profile *p;
+	int bkt;
+
+	hash_for_each(cv_profiles, bkt, p, node)
+		if (p->cgroup_id == id)
+			return p;
+	return NULL;
+}
+
+int cv_detach(const struct cpuidvirt_detach *d)
+{
+	struct cgroup *cgrp = NULL;
+	struct cv_profile *p;
+
+	if ((d->flags & ~CPUIDVIRT_DETACH_FLAGS) || d->pad)
+		return -EINVAL;
+	if (!(d->flags & CPUIDVIRT_DETACH_BY_ID)) {
+		cgrp = cgroup_get_from_fd((int)d->cgroup_fd);
+		if (IS_ERR(cgrp))
+			return PTR_ERR(cgrp);
+	}
+
+	mutex_lock(&cv_profiles_lock);
+	p = cgrp ? cv_lookup_rcu(cgrp) : cv_find_by_id(d->cgroup_id);
+	if (cgrp)
+		cgroup_put(cgrp);
+	if (!p) {
+		mutex_unlock(&cv_profiles_lock);
+		return -ENOENT;
+	}
+	hash_del_rcu(&p->node);
+	WRITE_ONCE(cv_nr, cv_nr - 1);
+	/* Nobody covered only by this profile faults when we return. */
+	cv_sync_all();
+	mutex_unlock(&cv_profiles_lock);
+
+	synchronize_rcu();
+	kvfree(rcu_dereference_protected(p->rules, 1));
+	cgroup_put(p->cgrp);
+	kfree(p);
+	module_put(THIS_MODULE);
+	return 0;
+}
+
+static void cv_fill_entry(struct cpuidvirt_list_entry *e,
+			  const struct cv_profile *p)
+{
+	const struct cv_rules *r;
+
+	r = rcu_dereference_protected(p->rules,
+				      lockdep_is_held(&cv_profiles_lock));
+	memset(e, 0, sizeof(*e));
+	e->cgroup_id = p->cgroup_id;
+	e->emulated = atomic64_read(&p->emulated);
+	e->emulated_ns = atomic64_read(&p->emulated_ns);
+	e->nr_rules = r->nr;
+	e->flags = r->flags;
+	e->max_basic_leaf = r->max_basic_leaf;
+	e->max_ext_leaf = r->max_ext_leaf;
+	strscpy(e->name, p->name, sizeof(e->name));
+}
+
+int cv_list(struct cpuidvirt_list *l)
+{
+	struct cpuidvirt_list_entry __user *ue = u64_to_user_ptr(l->entries);
+	struct cpuidvirt_list_entry e;
+	struct cv_profile *p;
+	u32 n = 0;
+	int bkt, ret = 0;
+
+	if (l->flags || l->pad)
+		return -EINVAL;
+
+	mutex_lock(&cv_profiles_lock);
+	hash_for_each(cv_profiles, bkt, p, node) {
+		if (n < l->nr_entries) {
+			cv_fill_entry(&e, p);
+			if (copy_to_user(&ue[n], &e, sizeof(e))) {
+				ret = -EFAULT;
+				break;
+			}
+		}
+		n++;
+	}
+	mutex_unlock(&cv_profiles_lock);
+	l->nr_entries = n;
+	return ret;
+}
+
+int cv_query(struct cpuidvirt_query *q)
+{
+	struct task_struct *t;
+	struct cv_profile *p;
+	struct pid *pid;
+
+	if (q->flags)
+		return -EINVAL;
+	pid = find_get_pid((int)q->pid);
+	t = pid ? get_pid_task(pid, PIDTYPE_PID) : NULL;
+	put_pid(pid);
+	if (!t)
+		return -ESRCH;
+
+	q->armed = test_tsk_thread_flag(t, TIF_NOCPUID);
+	q->cgroup_id = 0;
+	memset(q->name, 0, sizeof(q->name));
+	mutex_lock(&cv_profiles_lock);
+	rcu_read_lock();
+	p = cv_profile_of(t);
+	if (p) {
+		q->cgroup_id = p->cgroup_id;
+		strscpy(q->name, p->name, sizeof(q->name));
+	}
+	rcu_read_unlock();
+	mutex_unlock(&cv_profiles_lock);
+	put_task_struct(t);
+	return 0;
+}

@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef CPUIDVIRT_MODULE_VERSION_H
+#define CPUIDVIRT_MODULE_VERSION_H
+
+#define CPUIDVIRT_VERSION "0.1"
+
+#endif /* CPUIDVIRT_MODULE_VERSION_H */
