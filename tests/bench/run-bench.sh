@@ -1,0 +1,133 @@
+#!/bin/bash
+# run-bench.sh [--kernels "6.1 6.12"] [--profiles N] [--threads N]
+#              [--batches N] [--accel tcg|kvm|auto] [--timeout SECS]
+#
+# `make bench`: boot the test-bed guest once per kernel with CPUID faulting
+# "working", run tests/bench/guest-bench.sh in it, and print the table
+# (tests/bench/format.awk) that docs/bench.md records. Logs, the guest's
+# @bench lines and the table go to build/bench/.
+#
+# The guest is the test bed's own (tests/vm/mkinitramfs.sh + init.sh, the
+# bench script and programs passed as extra scenario files), but the QEMU
+# command line is ours: the floor row needs UMIP, which the test bed's
+# "-cpu Skylake-Client-v4" lacks, so we add "+umip" (QEMU TCG emulates it).
+#
+# A benchmark, not a test: it exits 0 whatever the numbers are, non-zero
+# only when no guest produced a table.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+vm=$top/tests/vm
+out=$top/build/bench
+kernels="6.1 6.12" profiles=10000 threads=1000 batches=300 accel=auto
+timeout=2400
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernels) kernels=$2; shift 2 ;;
+	--profiles) profiles=$2; shift 2 ;;
+	--threads) threads=$2; shift 2 ;;
+	--batches) batches=$2; shift 2 ;;
+	--accel) accel=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	-h|--help) sed -n '2,3p' "$0" | sed 's/^# //' >&2; exit 2 ;;
+	*) echo "run-bench: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+done
+case "$accel" in tcg|kvm|auto) ;; *) echo "run-bench: --accel must be tcg, kvm or auto" >&2; exit 2 ;; esac
+
+log() { echo "run-bench: $*" >&2; }
+mkdir -p "$out/bin"
+
+# The bench programs: cvbench static (no loader CPUIDs of its own in the
+# rows), the start-up program dynamic. coreutils' true is the real thing;
+# bench-true is the fallback if it is missing.
+CC=${CC:-gcc}
+$CC -O2 -g -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -isystem "$top/uapi" \
+	-static -pthread -o "$out/bin/cvbench" "$top/tests/bench/cvbench.c" ||
+	{ log "cvbench does not build"; exit 1; }
+$CC -O2 -o "$out/bin/bench-true" "$top/tests/bench/bench-true.c" ||
+	{ log "bench-true does not build"; exit 1; }
+rm -f "$out/bin/true"
+if [ -x /usr/bin/true ] && ldd /usr/bin/true >/dev/null 2>&1; then
+	cp /usr/bin/true "$out/bin/true"
+fi
+
+qemu=$("$vm/build-qemu.sh") || { log "QEMU build failed"; exit 1; }
+"$vm/build-guest-bins.sh" >/dev/null 2>&1 || log "some test programs failed to build"
+[ -x "$top/.cache/guest-bin/substrate" ] || { log "no substrate self-check program"; exit 1; }
+
+use_kvm=0
+if [ "$accel" = kvm ] ||
+	{ [ "$accel" = auto ] && [ "$(cat "$top/.cache/kvm-probe/result" 2>/dev/null)" = kvm ]; }; then
+	use_kvm=1
+fi
+if [ $use_kvm = 1 ]; then
+	accel_name=kvm qemu_cpu=host
+	accel_args=(-enable-kvm -cpu host)
+else
+	accel_name=tcg qemu_cpu=Skylake-Client-v4,+umip
+	accel_args=(-accel tcg -cpu "Skylake-Client-v4,cpuid-fault=working,+umip")
+fi
+
+logs=()
+for series in $kernels; do
+	kver=$("$top/scripts/kvers.sh" "$series") || exit 1
+	kroot=$("$vm/fetch-kernel.sh" "$series") || { log "cannot fetch the $series kernel"; continue; }
+
+	# Our own module build directory: the test bed rebuilds its own
+	# concurrently and starts with rm -rf.
+	ko=
+	mdir=$out/module-$kver
+	if [ -f "$top/Kbuild" ] && [ -d "$top/module" ]; then
+		rm -rf "$mdir"
+		mkdir -p "$mdir"
+		cp -a "$top/Kbuild" "$top/module" "$top/uapi" "$mdir/"
+		if make -C "/lib/modules/$kver/build" M="$mdir" modules >"$mdir/build.log" 2>&1; then
+			ko=$mdir/cpuidvirt.ko
+		else
+			log "module build for $kver failed (see $mdir/build.log); module rows will be skipped"
+		fi
+	else
+		log "no module sources yet; module rows will be skipped"
+	fi
+
+	conf=$out/$series.boot.conf
+	cat >"$conf" <<-EOF
+	CPU_MODE=working
+	KSERIES=$series
+	SCENARIO_TIMEOUT=$((timeout - 60))
+	SKIP_SUBSTRATE=0
+	SCENARIOS='guest-bench'
+	BENCH_PROFILES=$profiles
+	BENCH_THREADS=$threads
+	BENCH_BATCHES=$batches
+	EOF
+	extra=(--scenario-file "$top/tests/bench/guest-bench.sh")
+	for f in cvbench bench-true true; do
+		[ -x "$out/bin/$f" ] && extra+=(--scenario-file "$out/bin/$f")
+	done
+	initrd=$out/$series.cpio
+	"$vm/mkinitramfs.sh" --kernel "$series" --conf "$conf" --out "$initrd" \
+		${ko:+--module "$ko"} "${extra[@]}" || { log "initramfs build failed"; continue; }
+
+	console=$out/$series.console
+	log "booting $kver ($accel_name, -cpu $qemu_cpu), up to ${timeout}s; console: $console"
+	t0=$(date +%s)
+	timeout -k 5 "$timeout" "$qemu" -L /usr/share/seabios -L /usr/share/qemu \
+		-nodefaults -display none -no-reboot -machine pc "${accel_args[@]}" \
+		-smp 2 -m 1024 -kernel "$kroot/boot/vmlinuz-$kver" -initrd "$initrd" \
+		-append "console=ttyS0 loglevel=3 panic_on_warn=1 oops=panic panic=-1" \
+		-serial stdio -serial "file:$out/$series.results" \
+		</dev/null >"$console" 2>&1
+	qrc=$?
+	tr -d '\r' <"$console" | grep -a '^@' >"$out/$series.log"
+	log "$series: guest finished in $(($(date +%s) - t0))s (qemu status $qrc), $(grep -c '^@bench' "$out/$series.log") rows"
+	grep -a -E '^(not )?ok - ' "$out/$series.results" 2>/dev/null | grep -v '^ok - ' | sed 's/^/    /' >&2
+	logs+=("$out/$series.log")
+done
+
+[ ${#logs[@]} -gt 0 ] || { log "no guest ran"; exit 1; }
+awk -f "$top/tests/bench/format.awk" -v accel="$accel_name" -v qemu_cpu="$qemu_cpu" \
+	"${logs[@]}" >"$out/table.md" || exit 1
+cat "$out/table.md"
+echo
+echo "(table: $out/table.md; raw lines: ${logs[*]})"
