@@ -200,6 +200,8 @@ void cpuid_dump_brand(const struct cpuid_dump *d, char out[49])
 	while (buf[skip] == ' ')
 		skip++;
 	memmove(out, buf + skip, 49 - skip);
+	for (i = strlen(out); i > 0 && out[i - 1] == ' '; i--)
+		out[i - 1] = '\0';
 }
 
 bool cpuid_dump_fms(const struct cpuid_dump *d, unsigned int *family,
@@ -484,8 +486,16 @@ static int add_native(struct cpuid_dump *d, uint32_t leaf, uint32_t sub,
 static int read_leaf(struct cpuid_dump *d, uint32_t leaf)
 {
 	uint32_t r[4], s0[4], sub, max;
-	int ret = add_native(d, leaf, 0, s0);
+	int ret;
 
+	/* Like cpuid -r: AMD's cache topology leaf only with TOPOEXT. */
+	if (leaf == 0x8000001d) {
+		const struct cpuid_entry *e = cpuid_dump_find(d, 0x80000001, 0);
+
+		if (!e || !(e->r[CPUID_ECX] & (1U << 22)))
+			return 0;
+	}
+	ret = add_native(d, leaf, 0, s0);
 	if (ret)
 		return ret;
 	switch (leaf) {

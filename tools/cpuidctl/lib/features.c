@@ -121,14 +121,16 @@ const char *feature_suggest(const char *name)
 	for (i = 0; i < FI_COUNT; i++) {
 		if (table[i].flags & FEAT_ALIAS)
 			continue;
-		d = edit_distance(name, table[i].name);
+		/* Equal distance: prefer a typo over a missing letter. */
+		d = edit_distance(name, table[i].name) * 2 +
+		    (strlen(name) != strlen(table[i].name));
 		if (d < best) {
 			best = d;
 			found = table[i].name;
 		}
 	}
 	/* Only plausible typos: at most 2 edits, and not most of the word. */
-	if (best <= 2 && best < strlen(name))
+	if (best <= 5 && best / 2 < strlen(name) / 2)
 		return found;
 	return NULL;
 }

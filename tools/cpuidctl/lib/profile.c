@@ -224,6 +224,7 @@ static int set_xsavearea(struct profile *p, const char *val,
 	if (ret)
 		return ret;
 	p->xsavearea = (uint32_t)v;
+	p->xsavearea_line = lc->line;
 	return 0;
 }
 
@@ -281,7 +282,7 @@ static bool valid_name(const char *s)
 	if (!n || n >= CPUIDVIRT_NAME_LEN)
 		return false;
 	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("._-+:", *s))
+		if (!isalnum((unsigned char)*s) && !strchr("._-+:,=", *s))
 			return false;
 	return true;
 }
@@ -324,7 +325,7 @@ static int parse_line(struct profile *p, char **tok, int ntok,
 			return ret;
 		if (!valid_name(tok[1]))
 			return diag_set(lc->diag, EINVAL, lc->source, lc->line,
-					"bad name '%s': 1 to %d letters, digits or ._-+:",
+					"bad name '%s': 1 to %d letters, digits or ._-+:,=",
 					tok[1], CPUIDVIRT_NAME_LEN - 1);
 		strcpy(p->name, tok[1]);
 		return 0;
@@ -393,6 +394,8 @@ static int parse_line(struct profile *p, char **tok, int ntok,
 		if (ret)
 			return ret;
 		*dst = (int)v;
+		if (!p->fms_line || kw[0] == 'm')
+			p->fms_line = lc->line;
 		return 0;
 	}
 	if (!strcmp(kw, "brand")) {
@@ -412,6 +415,7 @@ static int parse_line(struct profile *p, char **tok, int ntok,
 						"brand string must be printable ASCII");
 		strcpy(p->brand, tok[1]);
 		p->has_brand = true;
+		p->brand_line = lc->line;
 		return 0;
 	}
 	if (!strcmp(kw, "max-basic-leaf")) {
@@ -423,6 +427,7 @@ static int parse_line(struct profile *p, char **tok, int ntok,
 		if (ret)
 			return ret;
 		p->max_basic_leaf = (uint32_t)v;
+		p->basic_line = lc->line;
 		return 0;
 	}
 	if (!strcmp(kw, "max-ext-leaf")) {
@@ -435,6 +440,7 @@ static int parse_line(struct profile *p, char **tok, int ntok,
 		if (ret)
 			return ret;
 		p->max_ext_leaf = (uint32_t)v;
+		p->ext_line = lc->line;
 		return 0;
 	}
 	/* The seed's VIRT_CPUID_MASK list, a line of its own. */
@@ -725,11 +731,13 @@ static int compile_xsave(const struct profile *p, const struct cpuid_dump *host,
 
 	if (host) {
 		if (!d0 || !d0->r[CPUID_EBX])
-			return diag_set(diag, EINVAL, p->source, 0,
+			return diag_set(diag, EINVAL, p->source,
+					p->xsavearea_line,
 					"xsavearea %u: this host has no XSAVE area (CPUID leaf 0xd)",
 					p->xsavearea);
 		if (p->xsavearea < d0->r[CPUID_EBX])
-			return diag_set(diag, EINVAL, p->source, 0,
+			return diag_set(diag, EINVAL, p->source,
+					p->xsavearea_line,
 					"xsavearea %u is below this host's XSAVE area size %u (CPUID 0xd.0 EBX); XSAVE would overflow buffers sized from it: use at least %u",
 					p->xsavearea, d0->r[CPUID_EBX],
 					d0->r[CPUID_EBX]);
@@ -756,7 +764,7 @@ static int compile_fms(const struct profile *p, const struct cpuid_dump *host,
 	if (family < 0 && host && cpuid_dump_fms(host, &hf, &hm, &hs))
 		family = (int)hf;
 	if (p->model > 0xf && family >= 0 && family != 6 && family < 0xf)
-		return diag_set(diag, EINVAL, p->source, 0,
+		return diag_set(diag, EINVAL, p->source, p->fms_line,
 				"model 0x%x needs the extended model field, which CPUs only use with family 6 or >= 15 (family is %d)",
 				p->model, family);
 	if (p->family >= 0) {
@@ -801,7 +809,7 @@ int profile_compile(const struct profile *p, const struct cpuid_dump *host,
 					    : NULL;
 
 		if (e && p->max_basic_leaf > e->r[CPUID_EAX]) {
-			ret = diag_set(diag, ERANGE, p->source, 0,
+			ret = diag_set(diag, ERANGE, p->source, p->basic_line,
 				       "max-basic-leaf 0x%x is above this host's maximum basic leaf 0x%x: it would have no effect",
 				       p->max_basic_leaf, e->r[CPUID_EAX]);
 			goto out;
@@ -814,7 +822,7 @@ int profile_compile(const struct profile *p, const struct cpuid_dump *host,
 			cpuid_dump_find(host, 0x80000000U, 0) : NULL;
 
 		if (e && p->max_ext_leaf > e->r[CPUID_EAX]) {
-			ret = diag_set(diag, ERANGE, p->source, 0,
+			ret = diag_set(diag, ERANGE, p->source, p->ext_line,
 				       "max-ext-leaf 0x%x is above this host's maximum extended leaf 0x%x: it would have no effect",
 				       p->max_ext_leaf, e->r[CPUID_EAX]);
 			goto out;
@@ -890,7 +898,7 @@ int profile_compile(const struct profile *p, const struct cpuid_dump *host,
 		char b[48] = { 0 };
 
 		if (e && e->r[CPUID_EAX] < 0x80000004U) {
-			ret = diag_set(diag, EINVAL, p->source, 0,
+			ret = diag_set(diag, EINVAL, p->source, p->brand_line,
 				       "brand: this host has no brand string leaves (maximum extended leaf 0x%x < 0x80000004)",
 				       e->r[CPUID_EAX]);
 			goto out;

@@ -56,6 +56,9 @@ struct profile {
 	bool has_brand;
 	uint32_t max_basic_leaf;	/* 0 = no clamp */
 	uint32_t max_ext_leaf;		/* 0 = no clamp */
+
+	/* Lines of the directives above, for errors found when compiling. */
+	int xsavearea_line, fms_line, brand_line, basic_line, ext_line;
 };
 
 void profile_init(struct profile *p);

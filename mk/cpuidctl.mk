@@ -1,0 +1,49 @@
+# cpuidctl library unit tests (Check). Included by the top-level Makefile;
+# also usable alone: make -f mk/cpuidctl.mk unit-check
+#
+#   make unit-check       build and run; TAP in build/results/unit.tap
+#   make unit-valgrind    the same binary under valgrind (leaks are errors)
+#   make unit-asan        rebuilt with -fsanitize=address,undefined and run
+
+TOP ?= $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
+BUILD ?= $(TOP)/build
+
+UNIT_LIB_SRCS := $(wildcard $(TOP)/tools/cpuidctl/lib/*.c)
+UNIT_TEST_SRCS := $(wildcard $(TOP)/tests/unit/*.c)
+UNIT_HDRS := $(wildcard $(TOP)/tools/cpuidctl/lib/*.h $(TOP)/tools/cpuidctl/lib/*.def \
+	     $(TOP)/tests/unit/*.h $(TOP)/uapi/linux/*.h)
+UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wmissing-prototypes \
+	-isystem $(TOP)/uapi -I$(TOP)/tools/cpuidctl/lib -I$(TOP)/tests/unit \
+	-DTEST_DATA_DIR='"$(TOP)/tests/data"' $(shell pkg-config --cflags check)
+UNIT_LIBS := $(shell pkg-config --libs check)
+UNIT_BIN := $(BUILD)/unit/unit-tests
+UNIT_ASAN_BIN := $(BUILD)/unit/unit-tests-asan
+
+.PHONY: unit-check unit-valgrind unit-asan
+
+$(UNIT_BIN): $(UNIT_LIB_SRCS) $(UNIT_TEST_SRCS) $(UNIT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(UNIT_LIB_SRCS) $(UNIT_TEST_SRCS) $(UNIT_LIBS)
+
+$(UNIT_ASAN_BIN): $(UNIT_LIB_SRCS) $(UNIT_TEST_SRCS) $(UNIT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer \
+		-o $@ $(UNIT_LIB_SRCS) $(UNIT_TEST_SRCS) $(UNIT_LIBS)
+
+# A build failure still leaves a TAP line, so the summary counts it.
+unit-check:
+	@mkdir -p $(BUILD)/results
+	@rm -f $(BUILD)/results/unit.tap
+	@if ! $(MAKE) --no-print-directory -f $(TOP)/mk/cpuidctl.mk \
+		TOP=$(TOP) BUILD=$(BUILD) $(UNIT_BIN); then \
+		echo "not ok 1 - unit tests: build failed" > $(BUILD)/results/unit.tap; \
+		exit 1; \
+	fi
+	UNIT_TAP=$(BUILD)/results/unit.tap $(UNIT_BIN)
+
+unit-valgrind: $(UNIT_BIN)
+	CK_FORK=no valgrind --error-exitcode=1 --leak-check=full \
+		--errors-for-leak-kinds=definite $(UNIT_BIN)
+
+unit-asan: $(UNIT_ASAN_BIN)
+	CK_FORK=no $(UNIT_ASAN_BIN)

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Lowest common denominator of several hosts. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+
+/* An older sibling of the recorded host: no AVX-512, smaller XSAVE area. */
+static void make_older(struct cpuid_dump *old, const struct cpuid_dump *host)
+{
+	const struct cpuid_entry *e;
+	uint32_t r[4];
+
+	ck_assert_int_eq(cpuid_dump_copy(old, host), 0);
+	dump_bit(old, feat("avx512f"), 0);
+	dump_bit(old, feat("sha_ni"), 0);
+	e = cpuid_dump_find(old, 0xd, 0);
+	memcpy(r, e->r, sizeof(r));
+	r[CPUID_EAX] = 0x7;	/* x87, SSE, AVX */
+	r[CPUID_EBX] = r[CPUID_ECX] = 0x340;
+	cpuid_dump_set(old, 0xd, 0, r);
+	e = cpuid_dump_find(old, 0, 0);
+	memcpy(r, e->r, sizeof(r));
+	r[CPUID_EAX] = 0xb;
+	cpuid_dump_set(old, 0, 0, r);
+}
+
+static void shown_features(const char *text, const struct cpuid_dump *host,
+			   struct feature_set *out)
+{
+	struct profile p;
+	struct profile_compiled c;
+	struct cpuid_dump shown;
+
+	parse_ok(&p, text);
+	presented(&p, host, &shown, &c);
+	cpuid_dump_features(&shown, out);
+	cpuid_dump_free(&shown);
+}
+
+START_TEST(test_lcd_two_hosts)
+{
+	struct cpuid_dump hosts[2];
+	const char *names[] = { "zen5", "older" };
+	struct feature_set a, b, common, fa, fb;
+	struct diag diag = { 0 };
+	const struct cpu_feature *f;
+	char *text;
+
+	load_dump(&hosts[0], HOST_DUMP);
+	make_older(&hosts[1], &hosts[0]);
+	ck_assert_int_eq(profile_lcd(hosts, names, 2, 0, &text, &diag), 0);
+	ck_assert_ptr_nonnull(strstr(text, "\nname lcd\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nxsavearea 2432\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nmax-basic-leaf 0xb\n"));
+	ck_assert_ptr_nonnull(strstr(text, "# Common level: x86-64-v3."));
+	ck_assert_ptr_nonnull(strstr(text, "#   zen5: AuthenticAMD family 0x1a model 0x2 stepping 1 \"Oxide Virtual Turin-like Processor\"\n"));
+
+	/* Both hosts now present the same features: the intersection. */
+	shown_features(text, &hosts[0], &a);
+	shown_features(text, &hosts[1], &b);
+	cpuid_dump_features(&hosts[0], &fa);
+	cpuid_dump_features(&hosts[1], &fb);
+	common = fa;
+	fset_and(&common, &fb);
+	for (f = fset_next(&a, NULL); f; f = fset_next(&a, f))
+		if (f->leaf <= 0xb || f->leaf >= 0x80000000)
+			ck_assert_msg(fset_has(&common, f), "%s shown but not common", f->name);
+	ck_assert(!fset_has(&a, feat("avx512bw")));	/* closure */
+	ck_assert(!fset_has(&a, feat("avx512_vnni")));
+	ck_assert(!fset_has(&a, feat("sha_ni")));
+	ck_assert(fset_has(&a, feat("avx2")));
+	ck_assert_int_eq(x86_level_of(&a, NULL), 3);
+	ck_assert_int_eq(x86_level_of(&b, NULL), 3);
+	for (f = fset_next(&a, NULL); f; f = fset_next(&a, f))
+		if (f->flags & FEAT_ISA)
+			ck_assert_msg(fset_has(&b, f), "%s differs", f->name);
+	free(text);
+	cpuid_dump_free(&hosts[0]);
+	cpuid_dump_free(&hosts[1]);
+}
+END_TEST
+
+START_TEST(test_lcd_one_host_is_identity)
+{
+	struct cpuid_dump host;
+	const char *names[] = { "zen5" };
+	struct feature_set before, after;
+	struct diag diag = { 0 };
+	char *text;
+
+	load_dump(&host, HOST_DUMP);
+	ck_assert_int_eq(profile_lcd(&host, names, 1, 0, &text, &diag), 0);
+	ck_assert_ptr_null(strstr(text, "xsavearea"));
+	shown_features(text, &host, &after);
+	cpuid_dump_features(&host, &before);
+	ck_assert_mem_eq(&before, &after, sizeof(before));
+	free(text);
+	cpuid_dump_free(&host);
+}
+END_TEST
+
+START_TEST(test_lcd_vendors)
+{
+	struct cpuid_dump hosts[2];
+	const char *names[] = { "amd", "intel" };
+	struct diag diag = { 0 };
+	uint32_t r[4] = { 0xd, 0x756e6547, 0x6c65746e, 0x49656e69 };
+	char *text = NULL;
+
+	load_dump(&hosts[0], HOST_DUMP);
+	make_older(&hosts[1], &hosts[0]);
+	cpuid_dump_set(&hosts[1], 0, 0, r);	/* GenuineIntel */
+	ck_assert_int_eq(profile_lcd(hosts, names, 2, 0, &text, &diag), -EINVAL);
+	ck_assert_ptr_null(text);
+	ck_assert_str_eq(diag.msg, "amd is AuthenticAMD but intel is GenuineIntel: a profile cannot change the vendor, so programs would still take vendor-specific paths; pass --allow-mixed-vendor to compute the common features anyway");
+	ck_assert_int_eq(profile_lcd(hosts, names, 2, LCD_ALLOW_MIXED_VENDOR,
+				     &text, &diag), 0);
+	ck_assert_ptr_nonnull(strstr(text, "GenuineIntel"));
+	free(text);
+	ck_assert_int_eq(profile_lcd(hosts, names, 0, 0, &text, &diag), -EINVAL);
+	ck_assert_str_eq(diag.msg, "profile lcd needs at least one dump");
+	cpuid_dump_free(&hosts[0]);
+	cpuid_dump_free(&hosts[1]);
+}
+END_TEST
+
+Suite *lcd_suite(void)
+{
+	Suite *s = suite_create("lcd");
+	TCase *tc = tcase_create("lcd");
+
+	tcase_add_test(tc, test_lcd_two_hosts);
+	tcase_add_test(tc, test_lcd_one_host_is_identity);
+	tcase_add_test(tc, test_lcd_vendors);
+	suite_add_tcase(s, tc);
+	return s;
+}
