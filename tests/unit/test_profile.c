@@ -221,7 +221,7 @@ START_TEST(test_compile_levels_all)
 
 	load_dump(&host, HOST_DUMP);
 	for (lvl = 1; lvl <= 4; lvl++) {
-		char name[16];
+		char name[32];
 
 		snprintf(name, sizeof(name), "x86-64-v%d", lvl);
 		ck_assert_int_eq(profile_load(&p, name, &diag), 0);
