@@ -33,13 +33,23 @@ $(UNIT_ASAN_BIN): $(UNIT_LIB_SRCS) $(UNIT_TEST_SRCS) $(UNIT_HDRS)
 # A build failure still leaves a TAP line, so the summary counts it.
 unit-check:
 	@mkdir -p $(BUILD)/results
-	@rm -f $(BUILD)/results/unit.tap
+	@rm -f $(BUILD)/results/unit.tap $(BUILD)/results/unit-gen.tap
 	@if ! $(MAKE) --no-print-directory -f $(TOP)/mk/cpuidctl.mk \
 		TOP=$(TOP) BUILD=$(BUILD) $(UNIT_BIN); then \
 		echo "not ok 1 - unit tests: build failed" > $(BUILD)/results/unit.tap; \
 		exit 1; \
 	fi
+	@# The committed feature table must be what the generator makes from
+	@# the installed kernel headers (a separate result line).
+	@mkdir -p $(BUILD)/unit
+	@if python3 $(TOP)/tools/cpuidctl/lib/gen-features.py >$(BUILD)/unit/features.def && \
+	    cmp -s $(BUILD)/unit/features.def $(TOP)/tools/cpuidctl/lib/features.def; then \
+		echo "ok - features.def is up to date with gen-features.py" ; \
+	else \
+		echo "not ok - features.def differs from gen-features.py output (run it: tools/cpuidctl/lib/gen-features.py > tools/cpuidctl/lib/features.def)"; \
+	fi | tee $(BUILD)/results/unit-gen.tap
 	UNIT_TAP=$(BUILD)/results/unit.tap $(UNIT_BIN)
+	@! grep -q '^not ok' $(BUILD)/results/unit-gen.tap
 
 unit-valgrind: $(UNIT_BIN)
 	CK_FORK=no CK_EXCLUDE_TAGS=native-cpuid valgrind --error-exitcode=1 --leak-check=full \

@@ -126,6 +126,113 @@ START_TEST(test_lcd_vendors)
 }
 END_TEST
 
+#define QEMU_DUMP(m) TEST_DATA_DIR "/dumps/qemu-" m ".txt"
+
+/* Real dumps of QEMU CPU models, recorded with tests/data/dumps/capture-qemu.sh. */
+START_TEST(test_lcd_qemu_models)
+{
+	static const char *const files[] = {
+		QEMU_DUMP("Skylake-Client"), QEMU_DUMP("Haswell"),
+		QEMU_DUMP("Nehalem"), QEMU_DUMP("EPYC"),
+	};
+	static const int level[] = { 3, 3, 2, 3 };
+	struct cpuid_dump hosts[4];
+	struct feature_set fs[4], common;
+	struct diag diag = { 0 };
+	const struct cpu_feature *f;
+	char *text;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		load_dump(&hosts[i], files[i]);
+		cpuid_dump_features(&hosts[i], &fs[i]);
+		ck_assert_int_eq(x86_level_of(&fs[i], NULL), level[i]);
+	}
+	/* Intel models: Nehalem is the floor, no XSAVE survives. */
+	ck_assert_int_eq(profile_lcd(hosts, (const char *const *)files, 3, 0, &text, &diag), 0);
+	ck_assert_ptr_nonnull(strstr(text, "# Common level: x86-64-v2."));
+	ck_assert_ptr_null(strstr(text, "xsavearea"));
+	for (i = 0; i < 3; i++) {
+		shown_features(text, &hosts[i], &fs[i]);
+		ck_assert_int_eq(x86_level_of(&fs[i], NULL), 2);
+		ck_assert(!fset_has(&fs[i], feat("xsave")));
+		ck_assert(!fset_has(&fs[i], feat("avx")));
+	}
+	for (f = fset_next(&fs[0], NULL); f; f = fset_next(&fs[0], f))
+		if (f->flags & FEAT_ISA)
+			ck_assert_msg(fset_has(&fs[1], f) && fset_has(&fs[2], f),
+				      "%s not shown everywhere", f->name);
+	free(text);
+
+	/* Skylake-Client + Haswell: v3 and the same 832-byte XSAVE area. */
+	ck_assert_int_eq(profile_lcd(hosts, (const char *const *)files, 2, 0, &text, &diag), 0);
+	ck_assert_ptr_nonnull(strstr(text, "# Common level: x86-64-v3."));
+	shown_features(text, &hosts[0], &common);
+	ck_assert(fset_has(&common, feat("avx2")));
+	free(text);
+
+	/* With the AMD model: refused, then accepted with the flag. */
+	ck_assert_int_eq(profile_lcd(hosts, (const char *const *)files, 4, 0, &text, &diag), -EINVAL);
+	ck_assert_int_eq(profile_lcd(hosts, (const char *const *)files, 4,
+				     LCD_ALLOW_MIXED_VENDOR, &text, &diag), 0);
+	for (i = 0; i < 4; i++) {
+		shown_features(text, &hosts[i], &fs[i]);
+		ck_assert_int_eq(x86_level_of(&fs[i], NULL), 2);
+	}
+	free(text);
+
+	/* The recorded Zen 5 host and QEMU's EPYC: XSAVE areas differ. */
+	cpuid_dump_free(&hosts[1]);
+	load_dump(&hosts[1], HOST_DUMP);
+	ck_assert_int_eq(profile_lcd(&hosts[1], (const char *const *)files, 3, LCD_ALLOW_MIXED_VENDOR, &text, &diag), 0);
+	free(text);
+	{
+		struct cpuid_dump pair[2] = { hosts[1], hosts[3] };
+		struct profile p;
+		struct profile_compiled c;
+		const char *names[] = { "zen5", "epyc" };
+
+		ck_assert_int_eq(profile_lcd(pair, names, 2, 0, &text, &diag), 0);
+		ck_assert_ptr_nonnull(strstr(text, "\nxsavearea 2432\n"));
+		parse_ok(&p, text);
+		for (i = 0; i < 2; i++)
+			ck_assert_msg(profile_compile(&p, &pair[i], &c, &diag) == 0,
+				      "%s", diag.msg);
+		free(text);
+	}
+	for (i = 0; i < 4; i++)
+		cpuid_dump_free(&hosts[i]);
+}
+END_TEST
+
+/* The built-in baselines on real models. */
+START_TEST(test_levels_on_qemu_models)
+{
+	struct cpuid_dump host, shown;
+	struct profile p;
+	struct profile_compiled c;
+	struct feature_set fs;
+	struct diag diag = { 0 };
+
+	load_dump(&host, QEMU_DUMP("Haswell"));
+	ck_assert_int_eq(profile_load(&p, "x86-64-v2", &diag), 0);
+	presented(&p, &host, &shown, &c);
+	cpuid_dump_features(&shown, &fs);
+	ck_assert_int_eq(x86_level_of(&fs, NULL), 2);
+	cpuid_dump_free(&shown);
+	cpuid_dump_free(&host);
+
+	/* A v3 profile cannot add what Nehalem lacks. */
+	load_dump(&host, QEMU_DUMP("Nehalem"));
+	ck_assert_int_eq(profile_load(&p, "x86-64-v3", &diag), 0);
+	presented(&p, &host, &shown, &c);
+	cpuid_dump_features(&shown, &fs);
+	ck_assert_int_eq(x86_level_of(&fs, NULL), 2);
+	cpuid_dump_free(&shown);
+	cpuid_dump_free(&host);
+}
+END_TEST
+
 Suite *lcd_suite(void)
 {
 	Suite *s = suite_create("lcd");
@@ -134,6 +241,8 @@ Suite *lcd_suite(void)
 	tcase_add_test(tc, test_lcd_two_hosts);
 	tcase_add_test(tc, test_lcd_one_host_is_identity);
 	tcase_add_test(tc, test_lcd_vendors);
+	tcase_add_test(tc, test_lcd_qemu_models);
+	tcase_add_test(tc, test_levels_on_qemu_models);
 	suite_add_tcase(s, tc);
 	return s;
 }

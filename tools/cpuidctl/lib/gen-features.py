@@ -212,13 +212,10 @@ def main():
     for r in rows:
         if 'FEAT_ALIAS' in r[7]:
             deps.append((r[0], r[2], 'mirror'))
-            deps.append((r[2], r[0], 'mirror-rev'))
     out_deps = set()
     for feat, dep, src in deps:
         if src == 'mirror':
             fids, dids = [feat], bykname.get(dep, [])
-        elif src == 'mirror-rev':
-            fids, dids = bykname.get(feat, []), [dep]
         else:
             fids, dids = bykname.get(feat, []), bykname.get(dep, [])
         for a in fids:

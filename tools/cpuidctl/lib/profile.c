@@ -1281,8 +1281,9 @@ int profile_lcd(const struct cpuid_dump *hosts, const char *const *names,
 	}
 	/* Closed under dependencies: drop what needs a dropped feature. */
 	fset_clear(&missing);
-	for (i = 0; i < cnt; i++)
-		if (!fset_has(&common, feature_get(i)))
+	for (i = 0; i < cnt; i++)	/* aliases follow their primary */
+		if (!fset_has(&common, feature_get(i)) &&
+		    !(feature_get(i)->flags & FEAT_ALIAS))
 			fset_add(&missing, feature_get(i));
 	fset_close_dependents(&missing);
 	for (i = 0; i < cnt; i++)
@@ -1321,8 +1322,11 @@ int profile_lcd(const struct cpuid_dump *hosts, const char *const *names,
 			fprintf(out, " \"%s\"", brand);
 		fputc('\n', out);
 	}
-	fprintf(out, "# Common level: %s%d. Vendor, family, model and brand stay each host's own.\n",
-		level ? "x86-64-v" : "none below x86-64-v", level ? level : 1);
+	if (level)
+		fprintf(out, "# Common level: x86-64-v%d.", level);
+	else
+		fprintf(out, "# Common level: below x86-64-v1.");
+	fprintf(out, " Vendor, family, model and brand stay each host's own.\n");
 	fprintf(out, "name lcd\n");
 	fprintf(out, "# Instruction-set extensions present on every host:\n");
 	if (fset_empty(&isa)) {
@@ -1337,7 +1341,8 @@ int profile_lcd(const struct cpuid_dump *hosts, const char *const *names,
 		fprintf(out, "# Other CPUID features missing on some host:\n");
 		print_set(out, "mask", &other);
 	}
-	if (xs_max && xs_max != xs_min) {
+	/* Only matters if XSAVE survives; then the largest area wins. */
+	if (xs_max && xs_max != xs_min && fset_has(&common, feature_by_name("xsave"))) {
 		fprintf(out, "# Largest XSAVE area of the hosts (smallest %u):\n",
 			xs_min);
 		fprintf(out, "xsavearea %u\n", xs_max);
