@@ -64,8 +64,10 @@ ENQCMD
 AVX512_4VNNIW AVX512_4FMAPS FSRM AVX512_VP2INTERSECT SERIALIZE TSXLDTRK
 AMX_BF16 AVX512_FP16 AMX_TILE AMX_INT8
 '''.split())
-# UMIP is a protection, not an extension: remove again.
-ISA.discard('UMIP')
+# Protections and ring-0-only instructions are platform features, not
+# extensions a user program dispatches on.
+for k in ('UMIP', 'XSAVES', 'LKGS', 'LAM', 'WBNOINVD'):
+    ISA.discard(k)
 
 # psABI x86-64 levels (cumulative), as kernel define names.
 LEVELS = {
