@@ -705,8 +705,9 @@ static bool in_clamped_range(const struct profile_compiled *c, uint32_t leaf)
 	if ((c->attach_flags & CPUIDVIRT_ATTACH_CLAMP_BASIC) &&
 	    leaf < 0x40000000U && leaf > c->max_basic_leaf)
 		return true;
+	/* As the module: every leaf from 0x80000000 up (0xc0000000 too). */
 	if ((c->attach_flags & CPUIDVIRT_ATTACH_CLAMP_EXT) &&
-	    (leaf & 0xf0000000U) == 0x80000000U && leaf > c->max_ext_leaf)
+	    leaf >= 0x80000000U && leaf > c->max_ext_leaf)
 		return true;
 	return false;
 }
