@@ -429,34 +429,42 @@ static double batch_once(enum lat_mode m, int ops)
 	return (double)(t1 - t0) / ops;
 }
 
-static int cmd_lat(const char *mode)
-{
+/*
+ * One latency row. Counters (-k) are read right around each batch, so a
+ * row's deltas are its own even when rows take turns (cmd_multi).
+ */
+struct lat {
+	const char *row, *cgroup;
 	enum lat_mode m;
-	const char *row = opt_label ? opt_label : mode;
-	int ops = opt_reps * (int)NR_LEAVES, i, bad = 0, masked = 0;
-	struct cpuidvirt_status st0, st1;
-	int64_t prof0 = -1, prof1 = -1;
-	uint64_t cgid = 0;
-	char extra[512] = "";
-	size_t n = 0;
+	int masked, counters, bad, ops, n;
+	uint64_t cgid;
+	uint64_t emulated, stale, foreign;
+	int64_t prof;		/* profile counter delta, -1 if unknown */
 	double *s;
+};
 
+static int lat_setup(struct lat *l, const char *mode)
+{
 	if (!strcmp(mode, "cpuid"))
-		m = LAT_CPUID;
+		l->m = LAT_CPUID;
 	else if (!strcmp(mode, "signal"))
-		m = LAT_SIGNAL;
+		l->m = LAT_SIGNAL;
 	else if (!strcmp(mode, "sgdt"))
-		m = LAT_SGDT;
+		l->m = LAT_SGDT;
 	else if (!strcmp(mode, "getppid"))
-		m = LAT_GETPPID;
+		l->m = LAT_GETPPID;
 	else
 		die("unknown latency mode '%s' (cpuid, signal, sgdt, getppid)",
 		    mode);
+	l->ops = opt_reps * (int)NR_LEAVES;
+	l->s = calloc(opt_batches, sizeof(*l->s));
+	if (!l->s)
+		die("out of memory");
 
 	pin_cpu(opt_cpu);
 	capture_native();
 
-	if (m == LAT_SIGNAL) {
+	if (l->m == LAT_SIGNAL) {
 		struct sigaction sa;
 
 		memset(&sa, 0, sizeof(sa));
@@ -469,12 +477,12 @@ static int cmd_lat(const char *mode)
 			snprintf(why, sizeof(why), "arch_prctl_%s",
 				 errno == ENODEV ? "ENODEV" :
 				 errno == EPERM ? "EPERM" : "failed");
-			skip(row, why);
-			return 1;
+			skip(l->row, why);
+			return -1;
 		}
-		masked = 1;
+		l->masked = 1;
 	}
-	if (m == LAT_SGDT) {
+	if (l->m == LAT_SGDT) {
 		struct sigaction sa;
 
 		memset(&sa, 0, sizeof(sa));
@@ -483,147 +491,278 @@ static int cmd_lat(const char *mode)
 		sigaction(SIGSEGV, &sa, NULL);
 		do_sgdt();
 		if (segv_hit) {
-			skip(row, "sgdt_sigsegv");
-			return 1;
+			skip(l->row, "sgdt_sigsegv");
+			return -1;
 		}
 		/* UMIP's spoofed 64-bit GDT base (arch/x86/kernel/umip.c). */
 		if (gdt_buf.base != 0xfffffffffffe0000ull) {
-			skip(row, "no_umip_emulation");
-			return 1;
+			skip(l->row, "no_umip_emulation");
+			return -1;
 		}
 	}
-	if (opt_cgroup) {
-		cgid = cgroup_id_of(opt_cgroup);
-		enter_cgroup(opt_cgroup);
+	if (l->cgroup) {
+		l->cgid = cgroup_id_of(l->cgroup);
+		enter_cgroup(l->cgroup);
 	}
-	if (opt_counters) {
+	if (l->counters && dev_open() < 0)
+		die("open %s: %s", DEV_PATH, strerror(errno));
+	l->prof = l->counters > 1 ? 0 : -1;
+	/* Masked if a profile applies to us or we emulate ourselves. */
+	if (l->m == LAT_CPUID || l->m == LAT_SIGNAL)
+		l->bad = check_answers(l->masked || opt_masked);
+	for (int i = 0; i < opt_warmup; i++)
+		batch_once(l->m, l->ops);
+	return 0;
+}
+
+static void lat_batch(struct lat *l)
+{
+	struct cpuidvirt_status st0, st1;
+	int64_t p0 = -1, p1 = -1;
+
+	if (l->counters) {
 		if (dev_status(&st0))
 			die("STATUS: %s", strerror(errno));
-		if (opt_counters > 1)
-			prof0 = profile_emulated(cgid);
+		if (l->prof >= 0)
+			p0 = profile_emulated(l->cgid);
 	}
-	if (m == LAT_CPUID || m == LAT_SIGNAL) {
-		/* Masked if a profile applies to us or we emulate ourselves. */
-		bad = check_answers(masked || opt_masked);
-	}
-
-	s = calloc(opt_batches, sizeof(*s));
-	if (!s)
-		die("out of memory");
-	for (i = 0; i < opt_warmup; i++)
-		batch_once(m, ops);
-	for (i = 0; i < opt_batches; i++)
-		s[i] = batch_once(m, ops);
-
-	if (m == LAT_SIGNAL)
-		syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1);
-	if (m == LAT_CPUID || m == LAT_SIGNAL)
-		n += snprintf(extra + n, sizeof(extra) - n, "answers=%s",
-			      bad ? "wrong" : "ok");
-	if (opt_counters) {
+	l->s[l->n++] = batch_once(l->m, l->ops);
+	if (l->counters) {
 		if (dev_status(&st1))
+			die("STATUS: %s", strerror(errno));
+		l->emulated += st1.emulated - st0.emulated;
+		l->stale += st1.stale_repaired - st0.stale_repaired;
+		l->foreign += st1.foreign - st0.foreign;
+		if (l->prof >= 0) {
+			p1 = profile_emulated(l->cgid);
+			if (p0 < 0 || p1 < 0)
+				l->prof = -1;
+			else
+				l->prof += p1 - p0;
+		}
+	}
+}
+
+static void lat_report(struct lat *l)
+{
+	struct cpuidvirt_status st;
+	char extra[512] = "";
+	size_t n = 0;
+
+	if (l->m == LAT_SIGNAL)
+		syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1);
+	if (l->m == LAT_CPUID || l->m == LAT_SIGNAL)
+		n += snprintf(extra + n, sizeof(extra) - n, "answers=%s",
+			      l->bad ? "wrong" : "ok");
+	if (l->counters) {
+		if (dev_status(&st))
 			die("STATUS: %s", strerror(errno));
 		n += snprintf(extra + n, sizeof(extra) - n,
 			      "%semulated=%llu stale=%llu foreign=%llu profiles=%u",
-			      n ? " " : "",
-			      (unsigned long long)(st1.emulated - st0.emulated),
-			      (unsigned long long)(st1.stale_repaired - st0.stale_repaired),
-			      (unsigned long long)(st1.foreign - st0.foreign),
-			      st1.nr_profiles);
-		if (opt_counters > 1) {
-			prof1 = profile_emulated(cgid);
-			if (prof0 >= 0 && prof1 >= 0)
-				n += snprintf(extra + n, sizeof(extra) - n,
-					      " prof_emulated=%lld",
-					      (long long)(prof1 - prof0));
-		}
+			      n ? " " : "", (unsigned long long)l->emulated,
+			      (unsigned long long)l->stale,
+			      (unsigned long long)l->foreign, st.nr_profiles);
+		if (l->prof >= 0)
+			n += snprintf(extra + n, sizeof(extra) - n,
+				      " prof_emulated=%lld", (long long)l->prof);
 		n += snprintf(extra + n, sizeof(extra) - n, " armed=%d",
 			      query_armed(getpid()));
 	}
-	if (opt_cgroup) {
+	if (l->cgroup) {
 		int depth = 0;
-		const char *p = opt_cgroup + strlen("/sys/fs/cgroup");
+		const char *p = l->cgroup + strlen("/sys/fs/cgroup");
 
 		for (; *p; p++)
 			depth += *p == '/';
 		snprintf(extra + n, sizeof(extra) - n, " depth=%d", depth);
 	}
-	report(row, s, opt_batches, ops, extra);
-	free(s);
+	report(l->row, l->s, l->n, l->ops, extra);
+	free(l->s);
+}
+
+static int cmd_lat(const char *mode)
+{
+	struct lat l = {
+		.row = opt_label ? opt_label : mode,
+		.cgroup = opt_cgroup,
+		.counters = opt_counters,
+	};
+	int i;
+
+	if (lat_setup(&l, mode))
+		return 1;
+	for (i = 0; i < opt_batches; i++)
+		lat_batch(&l);
+	lat_report(&l);
+	return 0;
+}
+
+/*
+ * multi ROW:MODE[:CGROUP[:k|kk][:m]]...
+ * One worker process per row, all pinned to the same CPU; the parent hands
+ * out batches round-robin, so every row sees the same (TCG, shared host)
+ * conditions over time and their ratios stay meaningful under load.
+ */
+static int cmd_multi(int argc, char **argv)
+{
+	int nw = argc, i, b;
+	int (*to)[2] = calloc(nw, sizeof(*to)), (*from)[2] = calloc(nw, sizeof(*from));
+	pid_t *pids = calloc(nw, sizeof(*pids));
+	char *alive = calloc(nw, 1);
+
+	if (!to || !from || !pids || !alive)
+		die("out of memory");
+	fflush(stdout);
+	for (i = 0; i < nw; i++) {
+		char *spec = strdup(argv[i]), *tok, *save = NULL;
+		struct lat l = { 0 };
+		const char *mode;
+		char c, ok;
+
+		l.row = strtok_r(spec, ":", &save);
+		mode = strtok_r(NULL, ":", &save);
+		if (!l.row || !mode)
+			die("bad row spec '%s' (ROW:MODE[:CGROUP][:k|kk][:m])", argv[i]);
+		while ((tok = strtok_r(NULL, ":", &save))) {
+			if (tok[0] == '/')
+				l.cgroup = tok;
+			else if (!strcmp(tok, "k"))
+				l.counters = 1;
+			else if (!strcmp(tok, "kk"))
+				l.counters = 2;
+			else if (!strcmp(tok, "m"))
+				opt_masked = 1;
+			else
+				die("bad row option '%s' in '%s'", tok, argv[i]);
+		}
+		if (pipe(to[i]) || pipe(from[i]))
+			die("pipe: %s", strerror(errno));
+		pids[i] = fork();
+		if (pids[i] < 0)
+			die("fork: %s", strerror(errno));
+		if (pids[i] == 0) {
+			ok = lat_setup(&l, mode) ? 0 : 1;
+			if (write(from[i][1], &ok, 1) != 1 || !ok)
+				_exit(1);
+			while (read(to[i][0], &c, 1) == 1 && c == 'b') {
+				lat_batch(&l);
+				if (write(from[i][1], &c, 1) != 1)
+					_exit(1);
+			}
+			lat_report(&l);
+			_exit(0);
+		}
+		opt_masked = 0;
+		/* Serialise set-up so one worker's check does not overlap. */
+		if (read(from[i][0], &ok, 1) == 1 && ok)
+			alive[i] = 1;
+		else
+			waitpid(pids[i], NULL, 0);
+		free(spec);
+	}
+	for (b = 0; b < opt_batches; b++)
+		for (i = 0; i < nw; i++) {
+			char c = 'b';
+
+			if (!alive[i])
+				continue;
+			if (write(to[i][1], &c, 1) != 1 ||
+			    read(from[i][0], &c, 1) != 1)
+				alive[i] = 0;
+		}
+	for (i = 0; i < nw; i++) {
+		char c = 'q';
+
+		if (!alive[i])
+			continue;
+		/* One at a time, so the report lines do not interleave. */
+		if (write(to[i][1], &c, 1) == 1)
+			waitpid(pids[i], NULL, 0);
+	}
 	return 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* Start-up: fork + exec + exit of a program                           */
 
-static int cmd_startup(const char *prog)
+/*
+ * startup PROG ROW:CGROUP...: samples alternate between the rows; each
+ * child moves itself into its row's cgroup, then execs PROG, so every row
+ * pays the same fork + cgroup move and only the profile differs. Global
+ * counters are read around each sample, so the CPUIDs PROG ran under a
+ * profile are attributed to that row.
+ */
+static int cmd_startup(const char *prog, int nrows, char **specs)
 {
-	const char *row = opt_label ? opt_label : "startup";
-	struct cpuidvirt_status st0, st1;
-	int64_t prof0 = -1, prof1 = -1;
-	uint64_t cgid = 0;
-	char extra[256] = "";
-	int i, n = opt_batches, status;
-	double *s;
 	char *const argv[] = { (char *)prog, NULL };
 	char *const envp[] = { "PATH=/bin:/usr/bin", NULL };
+	const char **rows = calloc(nrows, sizeof(*rows));
+	const char **cgs = calloc(nrows, sizeof(*cgs));
+	uint64_t *em = calloc(nrows, sizeof(*em));
+	double **s = calloc(nrows, sizeof(*s));
+	int i, r, status;
 
+	if (!rows || !cgs || !em || !s)
+		die("out of memory");
 	if (access(prog, X_OK))
 		die("%s: %s", prog, strerror(errno));
-	if (opt_cgroup) {
-		cgid = cgroup_id_of(opt_cgroup);
-		enter_cgroup(opt_cgroup);
-	}
-	s = calloc(n, sizeof(*s));
-	if (!s)
-		die("out of memory");
-	for (i = -opt_warmup; i < n; i++) {
-		uint64_t t0, t1;
-		pid_t pid;
+	if (opt_counters && dev_open() < 0)
+		die("open %s: %s", DEV_PATH, strerror(errno));
+	for (r = 0; r < nrows; r++) {
+		char *c = strchr(specs[r], ':');
 
-		if (i == 0 && opt_counters) {
-			if (dev_status(&st0))
+		if (!c || c[1] != '/')
+			die("bad row spec '%s' (ROW:CGROUPDIR)", specs[r]);
+		*c = '\0';
+		rows[r] = specs[r];
+		cgs[r] = c + 1;
+		s[r] = calloc(opt_batches, sizeof(**s));
+		if (!s[r])
+			die("out of memory");
+	}
+	for (i = -opt_warmup; i < opt_batches; i++) {
+		for (r = 0; r < nrows; r++) {
+			struct cpuidvirt_status st0, st1;
+			uint64_t t0, t1;
+			pid_t pid;
+
+			if (opt_counters && dev_status(&st0))
 				die("STATUS: %s", strerror(errno));
-			if (opt_cgroup)
-				prof0 = profile_emulated(cgid);
+			t0 = now_ns();
+			pid = fork();
+			if (pid < 0)
+				die("fork: %s", strerror(errno));
+			if (pid == 0) {
+				enter_cgroup(cgs[r]);
+				execve(prog, argv, envp);
+				_exit(127);
+			}
+			if (waitpid(pid, &status, 0) != pid)
+				die("waitpid: %s", strerror(errno));
+			t1 = now_ns();
+			if (!WIFEXITED(status) || WEXITSTATUS(status))
+				die("%s exited with status %#x", prog, status);
+			if (i < 0)
+				continue;
+			s[r][i] = (double)(t1 - t0);
+			if (opt_counters) {
+				if (dev_status(&st1))
+					die("STATUS: %s", strerror(errno));
+				em[r] += st1.emulated - st0.emulated;
+			}
 		}
-		t0 = now_ns();
-		pid = fork();
-		if (pid < 0)
-			die("fork: %s", strerror(errno));
-		if (pid == 0) {
-			execve(prog, argv, envp);
-			_exit(127);
-		}
-		if (waitpid(pid, &status, 0) != pid)
-			die("waitpid: %s", strerror(errno));
-		t1 = now_ns();
-		if (!WIFEXITED(status) || WEXITSTATUS(status))
-			die("%s exited with status %#x", prog, status);
-		if (i >= 0)
-			s[i] = (double)(t1 - t0);
 	}
-	if (opt_counters) {
-		uint64_t em;
+	for (r = 0; r < nrows; r++) {
+		char extra[128] = "";
 
-		if (dev_status(&st1))
-			die("STATUS: %s", strerror(errno));
-		em = st1.emulated - st0.emulated;
-		snprintf(extra, sizeof(extra),
-			 "emulated=%llu cpuid_per_exec=%.1f", (unsigned long long)em,
-			 (double)em / n);
-		if (opt_cgroup) {
-			prof1 = profile_emulated(cgid);
-			if (prof0 >= 0 && prof1 >= 0)
-				snprintf(extra + strlen(extra),
-					 sizeof(extra) - strlen(extra),
-					 " prof_emulated=%lld prof_cpuid_per_exec=%.1f",
-					 (long long)(prof1 - prof0),
-					 (double)(prof1 - prof0) / n);
-		}
+		if (opt_counters)
+			snprintf(extra, sizeof(extra),
+				 "emulated=%llu cpuid_per_exec=%.1f",
+				 (unsigned long long)em[r],
+				 (double)em[r] / opt_batches);
+		report(rows[r], s[r], opt_batches, 1, extra);
+		free(s[r]);
 	}
-	report(row, s, n, 1, extra);
-	free(s);
 	return 0;
 }
 
@@ -817,7 +956,8 @@ static void usage(void)
 	fputs("usage: cvbench [OPTIONS] COMMAND [ARGS]\n"
 	      "commands:\n"
 	      "  lat cpuid|signal|sgdt|getppid   latency per operation\n"
-	      "  startup PROG                    fork+exec+exit of PROG\n"
+	      "  multi ROW:MODE[:CGROUP][:k|kk][:m]...  latency rows taking turns\n"
+	      "  startup PROG ROW:CGROUP...      fork+exec+exit of PROG, rows taking turns\n"
 	      "  attach DIR                      attach the bench profile to DIR\n"
 	      "  mkprofiles ROOT COUNT           COUNT cgroups under ROOT, each profiled\n"
 	      "  threads DIR N                   time ATTACH to DIR holding N threads\n"
@@ -867,8 +1007,10 @@ int main(int argc, char **argv)
 		usage();
 	if (!strcmp(argv[0], "lat") && argc == 2)
 		return cmd_lat(argv[1]);
-	if (!strcmp(argv[0], "startup") && argc == 2)
-		return cmd_startup(argv[1]);
+	if (!strcmp(argv[0], "multi") && argc >= 2)
+		return cmd_multi(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "startup") && argc >= 3)
+		return cmd_startup(argv[1], argc - 2, argv + 2);
 	if (!strcmp(argv[0], "attach") && argc == 2) {
 		attach_dir(argv[1], opt_label ? opt_label : "bench");
 		return 0;

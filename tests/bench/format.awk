@@ -61,6 +61,13 @@ function parse(line,    rest, key, val) {
 
 { sub(/\r$/, "") }
 
+/^@host / {
+	parse($0)
+	for (f in kv)
+		host[k, f] = kv[f]
+	next
+}
+
 /^@env / {
 	parse($0)
 	for (f in kv)
@@ -110,6 +117,18 @@ function header(first,    k, line, sep) {
 	print sep "|"
 }
 
+# Traps counted around the unmasked task's own batches: must be 0.
+function traps(what, r,    k) {
+	printf "| traps of the unmasked task, %s (emulated+stale+foreign, = 0)", what
+	for (k = 1; k <= nk; k++) {
+		if (fld(k, r, "emulated") == "?")
+			printf " | n/a"
+		else
+			printf " | %d (armed=%s)", fld(k, r, "emulated") + fld(k, r, "stale") + fld(k, r, "foreign"), fld(k, r, "armed")
+	}
+	print " |"
+}
+
 END {
 	if (nk == 0) {
 		print "format.awk: no input" > "/dev/stderr"
@@ -123,13 +142,20 @@ END {
 		    accel != "" ? accel : "?",
 		    qemu_cpu != "" ? ", QEMU -cpu " qemu_cpu : "",
 		    env[k, "mode"]
+	for (k = 1; k <= nk; k++)
+		if ((k, "load_start") in host)
+			printf "- %s run: %s, %s s, host load average %s at start / %s at end on %s host CPUs\n",
+			    kname[k], host[k, "date"], host[k, "seconds"],
+			    host[k, "load_start"], host[k, "load_end"], host[k, "host_cpus"]
 	print ""
 	print "TCG timings are not hardware timings: every instruction is emulated,"
 	print "so absolute numbers are far slower than on real CPUs. The ratios between"
 	print "rows measured in the same boot are what matters."
 	print ""
 	print "Median / p99 per operation, over batches (CPUID rows: batches of 16 ×"
-	print "leaves 0, 1, 7, 0xD; start-up: one fork+exec+exit per sample)."
+	print "leaves 0, 1, 7, 0xD; start-up: one fork+exec+exit per sample). Rows of"
+	print "one group (1 profile; start-up; 10,000 profiles) ran interleaved, batch"
+	print "by batch, so their ratios are not skewed by drift of the shared host."
 	print ""
 	header("Row")
 	row("1. CPUID, native (no module, unmasked)", "native")
@@ -140,6 +166,7 @@ END {
 	row("2. exec+exit dynamic `true`, no profile", "startup_native")
 	row("2. exec+exit dynamic `true`, with profile", "startup_profile")
 	row("3. CPUID emulated, 10,000 profiles attached", "cpuidvirt_10k")
+	row("3. floor (UMIP `sgdt`) again, with 10,000 profiles", "floor_sgdt_10k")
 	row("3. CPUID emulated, task at cgroup depth 32", "cpuidvirt_depth32")
 	row("3. ATTACH of an empty cgroup (during 10,000 attaches)", "attach_empty")
 	row("3. ATTACH to a cgroup with 1,000 threads, until all armed", "attach_threads")
@@ -159,26 +186,33 @@ END {
 	printf "| start-up overhead (≤ 10 %%)"
 	for (k = 1; k <= nk; k++) printf " | %s", pctover(med(k, "startup_profile"), med(k, "startup_native"))
 	print " |"
-	printf "| CPUIDs per exec of `true` (module counter)"
-	for (k = 1; k <= nk; k++) printf " | %s", fld(k, "startup_profile", "prof_cpuid_per_exec") != "?" ? fld(k, "startup_profile", "prof_cpuid_per_exec") : fld(k, "startup_profile", "cpuid_per_exec")
+	printf "| CPUIDs per exec of `true` (module counter), with / without profile"
+	for (k = 1; k <= nk; k++) printf " | %s / %s", fld(k, "startup_profile", "cpuid_per_exec"), fld(k, "startup_native", "cpuid_per_exec")
 	print " |"
 	printf "| 10,000 vs 1 profiles (≈ 1×)"
 	for (k = 1; k <= nk; k++) printf " | %s", ratio(med(k, "cpuidvirt_10k"), med(k, "cpuidvirt"))
 	print " |"
+	printf "| 10,000 vs 1 profiles, each over its own floor run"
+	for (k = 1; k <= nk; k++) {
+		a = ratio(med(k, "cpuidvirt_10k"), med(k, "floor_sgdt_10k"))
+		c = ratio(med(k, "cpuidvirt"), med(k, "floor_sgdt"))
+		if (a == "n/a" || c == "n/a")
+			printf " | n/a"
+		else
+			printf " | %.2f×", (med(k, "cpuidvirt_10k") / med(k, "floor_sgdt_10k")) / (med(k, "cpuidvirt") / med(k, "floor_sgdt"))
+	}
+	print " |"
 	printf "| depth 32 vs depth 1"
 	for (k = 1; k <= nk; k++) printf " | %s", ratio(med(k, "cpuidvirt_depth32"), med(k, "cpuidvirt"))
+	print " |"
+	printf "| unmasked (1 profile) / native (≈ 1×)"
+	for (k = 1; k <= nk; k++) printf " | %s", ratio(med(k, "unmasked_1"), med(k, "native"))
 	print " |"
 	printf "| unmasked (10,000 profiles) / native (≈ 1×)"
 	for (k = 1; k <= nk; k++) printf " | %s", ratio(med(k, "unmasked_10k"), med(k, "native"))
 	print " |"
-	printf "| traps of the unmasked task (emulated+stale+foreign, = 0)"
-	for (k = 1; k <= nk; k++) {
-		if (fld(k, "unmasked_10k", "emulated") == "?")
-			printf " | n/a"
-		else
-			printf " | %d (armed=%s)", fld(k, "unmasked_10k", "emulated") + fld(k, "unmasked_10k", "stale") + fld(k, "unmasked_10k", "foreign"), fld(k, "unmasked_10k", "armed")
-	}
-	print " |"
+	traps("1 profile", "unmasked_1")
+	traps("10,000 profiles", "unmasked_10k")
 	printf "| 1,000 threads: ATTACH returned / all armed / trapped"
 	for (k = 1; k <= nk; k++) {
 		if (fld(k, "attach_threads", "attach_ns") == "?")

@@ -13,6 +13,7 @@
 #	BENCH_PROFILES	profiles attached for the scale rows (10000)
 #	BENCH_THREADS	threads for the attach row (1000)
 #	BENCH_BATCHES	batches per latency row (300)
+#	BENCH_STARTS	execs per start-up row (100)
 #	CPU_MODE	the test bed's CPU behaviour, reported only
 
 # run-bench.sh puts the BENCH_* settings in the boot configuration.
@@ -21,6 +22,7 @@ BENCH_DIR=${BENCH_DIR:-$(cd "$(dirname "$0")" && pwd)}
 NPROF=${BENCH_PROFILES:-10000}
 NTHR=${BENCH_THREADS:-1000}
 NB=${BENCH_BATCHES:-300}
+NSTART=${BENCH_STARTS:-100}
 CG=/sys/fs/cgroup
 CV=$BENCH_DIR/cvbench
 
@@ -29,21 +31,23 @@ OUT=/tmp/guest-bench.out
 
 say() { echo "@info $*"; }
 
-# run ROW CMD...: run one measurement; a failure becomes a skip line.
+# run "ROW..." CMD...: run one measurement (several rows for "multi");
+# a row missing from its output becomes a skip line.
 run()
 {
-	_row=$1
+	_rows=$1
 	shift
 	_out=$("$@" 2>&1)
 	_rc=$?
 	printf '%s\n' "$_out" | grep '^@' | tee -a "$OUT"
-	if ! printf '%s\n' "$_out" | grep -q "^@bench row=$_row "; then
-		_why=$(printf '%s\n' "$_out" | grep -v '^@' | tail -n 1 |
-			tr -c 'A-Za-z0-9_.:/\n-' '_')
-		echo "@bench row=$_row skip=rc${_rc}:${_why:-no_output}" | tee -a "$OUT"
-	elif [ "$_rc" -ne 0 ]; then
-		printf '%s\n' "$_out" | grep -v '^@' | sed 's/^/@info /'
-	fi
+	_why=$(printf '%s\n' "$_out" | grep -v '^@' | tail -n 1 |
+		tr -c 'A-Za-z0-9_.:/\n-' '_')
+	for _row in $_rows; do
+		printf '%s\n' "$_out" | grep -q "^@bench row=$_row " ||
+			echo "@bench row=$_row skip=rc${_rc}:${_why:-no_output}" |
+			tee -a "$OUT"
+	done
+	[ "$_rc" -eq 0 ] || [ -z "$_why" ] || say "row_error=$_why"
 }
 
 if [ ! -x "$CV" ]; then
@@ -68,11 +72,8 @@ for t in "$BENCH_DIR/true" "$BENCH_DIR/bench-true"; do
 	fi
 done
 
-# Row 1 references, before the module is loaded.
+# Row 1 reference: CPUID before the module is even loaded.
 run native "$CV" -b "$NB" -l native lat cpuid
-run getppid "$CV" -b "$NB" -l getppid lat getppid
-run floor_sgdt "$CV" -b "$NB" -l floor_sgdt lat sgdt
-run signal "$CV" -b "$NB" -l signal lat signal
 
 # The module: the test bed installs it for modprobe; insmod as a fallback.
 if [ ! -e /dev/cpuidvirt ]; then
@@ -89,42 +90,53 @@ case "$st" in
 *fault_state=3*) "$CV" selftest | grep '^@' ;;
 esac
 if ! "$CV" status >/dev/null; then
+	# Still measure the rows that need no module.
+	run "getppid floor_sgdt signal" "$CV" -b "$NB" multi \
+		getppid:getppid floor_sgdt:sgdt signal:signal
 	for r in cpuidvirt cpuidvirt_depth32 startup_native startup_profile \
-		attach_threads attach_empty cpuidvirt_10k unmasked_1 unmasked_10k; do
+		attach_threads attach_empty cpuidvirt_10k floor_sgdt_10k \
+		unmasked_1 unmasked_10k; do
 		echo "@bench row=$r skip=module_not_verified"
 	done
 	echo "not ok - guest-bench: module not loaded or faulting not verified"
 	exit 0
 fi
 
-# Row 1 and 3: one profile, task at depth 1 and at depth 32.
+# Rows 1, 3 and 4 with one profile, all taking turns batch by batch (the
+# host is shared and TCG speed drifts; ratios within one run hold).
 mkdir -p "$CG/cvb" "$CG/cvfree"
 "$CV" -l bench attach "$CG/cvb" || say "error=attach_failed"
-run cpuidvirt "$CV" -b "$NB" -g "$CG/cvb" -m -k -k -l cpuidvirt lat cpuid
 deep=$CG/cvb
 for i in $(seq 2 32); do
 	deep=$deep/d$i
 done
 mkdir -p "$deep"
-run cpuidvirt_depth32 "$CV" -b "$NB" -g "$deep" -m -k -l cpuidvirt_depth32 lat cpuid
-# Row 4 with a single profile elsewhere.
-run unmasked_1 "$CV" -b "$NB" -g "$CG/cvfree" -k -l unmasked_1 lat cpuid
+run "cpuidvirt signal floor_sgdt getppid cpuidvirt_depth32 unmasked_1" \
+	"$CV" -b "$NB" multi \
+	"cpuidvirt:cpuid:$CG/cvb:kk:m" \
+	signal:signal \
+	floor_sgdt:sgdt \
+	getppid:getppid \
+	"cpuidvirt_depth32:cpuid:$deep:k:m" \
+	"unmasked_1:cpuid:$CG/cvfree:k"
 
-# Row 2: start-up of a dynamic program, outside and inside the profile.
+# Row 2: start-up of a dynamic program, outside and inside the profile,
+# alternating.
 if [ -n "$TRUE" ]; then
 	say "startup_prog=$TRUE"
-	run startup_native "$CV" -b 100 -k -l startup_native startup "$TRUE"
-	run startup_profile "$CV" -b 100 -g "$CG/cvb" -k -k -l startup_profile startup "$TRUE"
+	run "startup_native startup_profile" "$CV" -b "$NSTART" -k startup "$TRUE" \
+		"startup_native:$CG/cvfree" "startup_profile:$CG/cvb"
 else
-	echo "@bench row=startup_native skip=no_dynamic_true"
-	echo "@bench row=startup_profile skip=no_dynamic_true"
+	echo "@bench row=startup_native skip=no_dynamic_true" | tee -a "$OUT"
+	echo "@bench row=startup_profile skip=no_dynamic_true" | tee -a "$OUT"
 fi
 
 # Row 3: ATTACH to a cgroup holding many threads (in a child process, so
 # this shell stays where it is).
 run attach_threads "$CV" -l attach_threads threads "$CG/cvthr" "$NTHR"
 
-# Row 3: fill up to NPROF attached profiles, then measure again.
+# Row 3: fill up to NPROF attached profiles, then measure again; the floor
+# again too, to tell TCG drift from a real change.
 have=$("$CV" status | sed -n 's/.* profiles=\([0-9]*\).*/\1/p')
 more=$((NPROF - ${have:-0}))
 [ "$more" -gt 0 ] || more=0
@@ -132,8 +144,11 @@ t0=$(date +%s)
 run attach_empty "$CV" -l attach_empty mkprofiles "$CG/cvmany" "$more"
 say "mkprofiles=$more seconds=$(($(date +%s) - t0))"
 "$CV" status
-run cpuidvirt_10k "$CV" -b "$NB" -g "$CG/cvb" -m -k -k -l cpuidvirt_10k lat cpuid
-run unmasked_10k "$CV" -b "$NB" -g "$CG/cvfree" -k -l unmasked_10k lat cpuid
+run "cpuidvirt_10k floor_sgdt_10k unmasked_10k" "$CV" -b "$NB" multi \
+	"cpuidvirt_10k:cpuid:$CG/cvb:kk:m" \
+	floor_sgdt_10k:sgdt \
+	"unmasked_10k:cpuid:$CG/cvfree:k"
+
 # One result line for the test bed's init: did every row produce a number?
 skipped=$(grep -o '^@bench row=[a-z0-9_]* skip' /tmp/guest-bench.out 2>/dev/null |
 	sed 's/@bench row=//; s/ skip//' | tr '\n' ' ')

@@ -1,6 +1,7 @@
 #!/bin/bash
 # run-bench.sh [--kernels "6.1 6.12"] [--profiles N] [--threads N]
-#              [--batches N] [--accel tcg|kvm|auto] [--timeout SECS]
+#              [--batches N] [--starts N] [--accel tcg|kvm|auto]
+#              [--timeout SECS]
 #
 # `make bench`: boot the test-bed guest once per kernel with CPUID faulting
 # "working", run tests/bench/guest-bench.sh in it, and print the table
@@ -18,7 +19,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=$top/tests/vm
 out=$top/build/bench
-kernels="6.1 6.12" profiles=10000 threads=1000 batches=300 accel=auto
+kernels="6.1 6.12" profiles=10000 threads=1000 batches=300 starts=100 accel=auto
 timeout=2400
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -26,6 +27,7 @@ while [ $# -gt 0 ]; do
 	--profiles) profiles=$2; shift 2 ;;
 	--threads) threads=$2; shift 2 ;;
 	--batches) batches=$2; shift 2 ;;
+	--starts) starts=$2; shift 2 ;;
 	--accel) accel=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	-h|--help) sed -n '2,3p' "$0" | sed 's/^# //' >&2; exit 2 ;;
@@ -100,6 +102,7 @@ for series in $kernels; do
 	BENCH_PROFILES=$profiles
 	BENCH_THREADS=$threads
 	BENCH_BATCHES=$batches
+	BENCH_STARTS=$starts
 	EOF
 	extra=(--scenario-file "$top/tests/bench/guest-bench.sh")
 	for f in cvbench bench-true true; do
@@ -112,6 +115,7 @@ for series in $kernels; do
 	console=$out/$series.console
 	log "booting $kver ($accel_name, -cpu $qemu_cpu), up to ${timeout}s; console: $console"
 	t0=$(date +%s)
+	load0=$(cut -d' ' -f1 /proc/loadavg)
 	timeout -k 5 "$timeout" "$qemu" -L /usr/share/seabios -L /usr/share/qemu \
 		-nodefaults -display none -no-reboot -machine pc "${accel_args[@]}" \
 		-smp 2 -m 1024 -kernel "$kroot/boot/vmlinuz-$kver" -initrd "$initrd" \
@@ -120,6 +124,8 @@ for series in $kernels; do
 		</dev/null >"$console" 2>&1
 	qrc=$?
 	tr -d '\r' <"$console" | grep -a '^@' >"$out/$series.log"
+	# The host is shared: its load says how much to trust the numbers.
+	echo "@host load_start=$load0 load_end=$(cut -d' ' -f1 /proc/loadavg) host_cpus=$(nproc) seconds=$(($(date +%s) - t0)) date=$(date -u +%Y-%m-%dT%H:%MZ)" >>"$out/$series.log"
 	log "$series: guest finished in $(($(date +%s) - t0))s (qemu status $qrc), $(grep -c '^@bench' "$out/$series.log") rows"
 	grep -a -E '^(not )?ok - ' "$out/$series.results" 2>/dev/null | grep -v '^ok - ' | sed 's/^/    /' >&2
 	logs+=("$out/$series.log")
