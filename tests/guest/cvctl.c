@@ -1,0 +1,839 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cvctl: drive /dev/cpuidvirt directly, for the module's VM scenarios.
+ *
+ *   cvctl [-U] version | status | list | selftest
+ *   cvctl [-U] attach [--replace] [--name N] [--clamp-basic L] [--clamp-ext L]
+ *                     CGDIR [RULE...]
+ *        RULE = LEAF/SUB/REG/AND/OR   (SUB "*" = any subleaf; REG eax..edx)
+ *        rules for the same LEAF/SUB are merged into one
+ *   cvctl [-U] detach CGDIR | detach --id ID
+ *   cvctl [-U] query PID
+ *   cvctl cgid CGDIR                  the cgroup id (inode number)
+ *   cvctl errors CGDIR                every ioctl error path, "PASS|FAIL desc"
+ *   cvctl spin-attach CGDIR           a thread spinning on CPUID on another
+ *                                     CPU is masked when ATTACH returns
+ *   cvctl clone-into CGDIR LEAF SUB   clone3(CLONE_INTO_CGROUP) child's CPUID
+ *   cvctl move-self [--thread] CGDIR LEAF SUB
+ *                                     CPUID before and after moving itself
+ *   cvctl threads N LEAF SUB          CPUID in N new threads, one line each
+ *   cvctl selfarm                     rr-style ARCH_SET_CPUID(0), then CPUID
+ *   cvctl prctl                       ARCH_GET/SET_CPUID as seen by this task
+ *   cvctl asked-wait FIFO LEAF SUB    ARCH_SET_CPUID(0), wait for a line on
+ *                                     FIFO, then GET_CPUID and CPUID
+ *
+ * -U drops every capability after opening the device (EPERM tests).
+ * An ioctl error prints "error: ENAME (message)" and exits 1; bad usage 2.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/sched.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <asm/prctl.h>
+
+#include <linux/cpuidvirt.h>
+
+#define DEV "/dev/" CPUIDVIRT_DEVICE_NAME
+
+static int devfd = -1;
+static int unpriv;
+
+static const char *ename(int e)
+{
+	switch (e) {
+	case 0: return "OK";
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case ESRCH: return "ESRCH";
+	case EBADF: return "EBADF";
+	case ENOMEM: return "ENOMEM";
+	case EFAULT: return "EFAULT";
+	case EEXIST: return "EEXIST";
+	case ENOTDIR: return "ENOTDIR";
+	case EINVAL: return "EINVAL";
+	case ENOSPC: return "ENOSPC";
+	case ERANGE: return "ERANGE";
+	case E2BIG: return "E2BIG";
+	case ENOTTY: return "ENOTTY";
+	case ENOTUNIQ: return "ENOTUNIQ";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EBUSY: return "EBUSY";
+	}
+	return "E?";
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "cvctl: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: see the comment at the top of tests/guest/cvctl.c\n");
+	exit(2);
+}
+
+static void drop_caps(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capset, &h, d))
+		die("capset");
+}
+
+static void open_dev(void)
+{
+	devfd = open(DEV, O_RDWR | O_CLOEXEC);
+	if (devfd < 0)
+		die("open " DEV);
+	if (unpriv)
+		drop_caps();
+}
+
+/* ioctl returning 0 or -errno. */
+static int xioctl(unsigned long cmd, void *arg)
+{
+	return ioctl(devfd, cmd, arg) ? -errno : 0;
+}
+
+static int report(int r)
+{
+	if (r) {
+		printf("error: %s (%s)\n", ename(-r), strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
+static unsigned long num(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end) {
+		fprintf(stderr, "cvctl: bad number '%s'\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid"
+			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
+}
+
+static int open_cg(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		die(dir);
+	return fd;
+}
+
+/* --- attach ----------------------------------------------------------- */
+
+static int parse_rules(char **argv, int argc, struct cpuidvirt_rule *rules)
+{
+	static const char *const regs[] = { "eax", "ebx", "ecx", "edx" };
+	int n = 0, i, j, r;
+
+	for (i = 0; i < argc; i++) {
+		char *s = strdup(argv[i]), *f[5], *save = NULL, *p = s;
+		struct cpuidvirt_rule x;
+
+		for (j = 0; j < 5; j++) {
+			f[j] = strtok_r(p, "/", &save);
+			p = NULL;
+			if (!f[j])
+				usage();
+		}
+		memset(&x, 0, sizeof(x));
+		x.leaf = num(f[0]);
+		if (!strcmp(f[1], "*"))
+			x.flags = CPUIDVIRT_RULE_ANY_SUBLEAF;
+		else
+			x.subleaf = num(f[1]);
+		for (r = 0; r < 4 && strcmp(f[2], regs[r]); r++)
+			;
+		if (r == 4)
+			usage();
+		for (j = 0; j < n; j++)
+			if (rules[j].leaf == x.leaf && rules[j].flags == x.flags &&
+			    rules[j].subleaf == x.subleaf)
+				break;
+		if (j == n) {
+			x.and[0] = x.and[1] = x.and[2] = x.and[3] = ~0u;
+			rules[n++] = x;
+		}
+		rules[j].and[r] = num(f[3]);
+		rules[j].or[r] = num(f[4]);
+		free(s);
+	}
+	return n;
+}
+
+static int cmd_attach(int argc, char **argv)
+{
+	struct cpuidvirt_rule rules[CPUIDVIRT_MAX_RULES];
+	struct cpuidvirt_attach a;
+	int i = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "--replace")) {
+			a.flags |= CPUIDVIRT_ATTACH_REPLACE;
+			i++;
+		} else if (!strcmp(argv[i], "--name") && i + 1 < argc) {
+			snprintf(a.name, sizeof(a.name), "%s", argv[i + 1]);
+			i += 2;
+		} else if (!strcmp(argv[i], "--clamp-basic") && i + 1 < argc) {
+			a.flags |= CPUIDVIRT_ATTACH_CLAMP_BASIC;
+			a.max_basic_leaf = num(argv[i + 1]);
+			i += 2;
+		} else if (!strcmp(argv[i], "--clamp-ext") && i + 1 < argc) {
+			a.flags |= CPUIDVIRT_ATTACH_CLAMP_EXT;
+			a.max_ext_leaf = num(argv[i + 1]);
+			i += 2;
+		} else {
+			usage();
+		}
+	}
+	if (i >= argc || argc - i - 1 > CPUIDVIRT_MAX_RULES)
+		usage();
+	a.cgroup_fd = open_cg(argv[i]);
+	a.nr_rules = parse_rules(argv + i + 1, argc - i - 1, rules);
+	a.rules = (uintptr_t)rules;
+	return report(xioctl(CPUIDVIRT_IOC_ATTACH, &a));
+}
+
+static int cmd_detach(int argc, char **argv)
+{
+	struct cpuidvirt_detach d;
+
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	if (argc == 2 && !strcmp(argv[0], "--id")) {
+		d.flags = CPUIDVIRT_DETACH_BY_ID;
+		d.cgroup_id = strtoull(argv[1], NULL, 0);
+	} else if (argc == 1) {
+		d.cgroup_fd = open_cg(argv[0]);
+	} else {
+		usage();
+	}
+	return report(xioctl(CPUIDVIRT_IOC_DETACH, &d));
+}
+
+/* --- read-only commands ---------------------------------------------- */
+
+static int cmd_version(void)
+{
+	struct cpuidvirt_version v = { .size = sizeof(v) };
+	int r = xioctl(CPUIDVIRT_IOC_VERSION, &v);
+
+	if (!r)
+		printf("api=%u module=%s\n", v.api_version, v.module_version);
+	return report(r);
+}
+
+static int cmd_status(void)
+{
+	struct cpuidvirt_status s = { .size = sizeof(s) };
+	int r = xioctl(CPUIDVIRT_IOC_STATUS, &s);
+
+	if (!r)
+		printf("state=%u profiles=%u online=%u verified=%u emulated=%llu emulated_ns=%llu stale=%llu foreign=%llu\nreason=%s\n",
+		       s.fault_state, s.nr_profiles, s.nr_cpus_online,
+		       s.nr_cpus_verified, (unsigned long long)s.emulated,
+		       (unsigned long long)s.emulated_ns,
+		       (unsigned long long)s.stale_repaired,
+		       (unsigned long long)s.foreign, s.reason);
+	return report(r);
+}
+
+static int cmd_list(void)
+{
+	struct cpuidvirt_list_entry e[64];
+	struct cpuidvirt_list l = { .size = sizeof(l), .nr_entries = 64 };
+	unsigned int i;
+	int r;
+
+	l.entries = (uintptr_t)e;
+	r = xioctl(CPUIDVIRT_IOC_LIST, &l);
+	if (r)
+		return report(r);
+	printf("total=%u\n", l.nr_entries);
+	for (i = 0; i < l.nr_entries && i < 64; i++)
+		printf("id=%llu name=%s rules=%u flags=%u basic=%#x ext=%#x emulated=%llu emulated_ns=%llu\n",
+		       (unsigned long long)e[i].cgroup_id, e[i].name,
+		       e[i].nr_rules, e[i].flags, e[i].max_basic_leaf,
+		       e[i].max_ext_leaf, (unsigned long long)e[i].emulated,
+		       (unsigned long long)e[i].emulated_ns);
+	return 0;
+}
+
+static int cmd_query(const char *pid)
+{
+	struct cpuidvirt_query q = { .size = sizeof(q) };
+	int r;
+
+	q.pid = num(pid);
+	r = xioctl(CPUIDVIRT_IOC_QUERY, &q);
+	if (!r)
+		printf("cgroup_id=%llu armed=%u name=%s\n",
+		       (unsigned long long)q.cgroup_id, q.armed, q.name);
+	return report(r);
+}
+
+static int selftest_op(unsigned int op, unsigned int cpu,
+		       struct cpuidvirt_selftest *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	st->op = op;
+	st->cpu = cpu;
+	return xioctl(CPUIDVIRT_IOC_SELFTEST, st);
+}
+
+static int cmd_selftest(void)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), cpu;
+	struct cpuidvirt_selftest st;
+	uint32_t r[4];
+	cpu_set_t set;
+	int ret;
+
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			die("sched_setaffinity");
+		ret = selftest_op(CPUIDVIRT_SELFTEST_ARM, cpu, &st);
+		if (ret)
+			return report(ret);
+		cpuid(CPUIDVIRT_SELFTEST_LEAF, 0, r);
+		ret = selftest_op(CPUIDVIRT_SELFTEST_FINISH, cpu, &st);
+		if (ret)
+			return report(ret);
+		printf("cpu %ld: trapped=%u signature=%s state=%u\n", cpu,
+		       st.trapped,
+		       r[0] == CPUIDVIRT_SELFTEST_SIGNATURE &&
+		       r[3] == CPUIDVIRT_SELFTEST_SIGNATURE ? "yes" : "no",
+		       st.fault_state);
+	}
+	return 0;
+}
+
+/* --- error paths -------------------------------------------------------- */
+
+static int failures;
+
+static void expect(const char *desc, int got, int want)
+{
+	if (got == -want) {
+		printf("PASS %s: %s\n", desc, ename(want));
+	} else {
+		printf("FAIL %s: got %s, want %s\n", desc, ename(-got), ename(want));
+		failures++;
+	}
+}
+
+static struct cpuidvirt_rule rule(uint32_t leaf, uint32_t sub, uint32_t flags)
+{
+	struct cpuidvirt_rule x;
+
+	memset(&x, 0, sizeof(x));
+	x.leaf = leaf;
+	x.subleaf = sub;
+	x.flags = flags;
+	x.and[0] = x.and[1] = x.and[2] = x.and[3] = ~0u;
+	return x;
+}
+
+static int try_attach(int cgfd, struct cpuidvirt_rule *rules, unsigned int n,
+		      uint32_t flags, uint32_t basic, uint32_t ext)
+{
+	struct cpuidvirt_attach a;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.flags = flags;
+	a.cgroup_fd = cgfd;
+	a.nr_rules = n;
+	a.rules = (uintptr_t)rules;
+	a.max_basic_leaf = basic;
+	a.max_ext_leaf = ext;
+	return xioctl(CPUIDVIRT_IOC_ATTACH, &a);
+}
+
+static int cmd_errors(const char *cgdir)
+{
+	static struct cpuidvirt_rule many[CPUIDVIRT_MAX_RULES + 1];
+	struct cpuidvirt_rule r2[2];
+	struct cpuidvirt_attach a;
+	struct cpuidvirt_detach d;
+	struct cpuidvirt_status s;
+	struct cpuidvirt_query q;
+	struct cpuidvirt_list l;
+	struct {
+		struct cpuidvirt_status s;
+		uint64_t tail;
+	} big;
+	int cg = open_cg(cgdir), filefd, i;
+
+	filefd = open("/proc/self/status", O_RDONLY);
+	if (filefd < 0)
+		die("open /proc/self/status");
+
+	/* Sizes, flags, padding. */
+	memset(&s, 0, sizeof(s));
+	s.size = 4;
+	expect("STATUS size 4", xioctl(CPUIDVIRT_IOC_STATUS, &s), EINVAL);
+	s.size = sizeof(s) - 1;
+	expect("STATUS size one short", xioctl(CPUIDVIRT_IOC_STATUS, &s), EINVAL);
+	s.size = sizeof(s);
+	s.flags = 1;
+	expect("STATUS unknown flag", xioctl(CPUIDVIRT_IOC_STATUS, &s), EINVAL);
+	memset(&big, 0, sizeof(big));
+	big.s.size = sizeof(big);
+	expect("STATUS larger struct, zero tail", xioctl(CPUIDVIRT_IOC_STATUS, &big), 0);
+	big.tail = 1;
+	expect("STATUS larger struct, non-zero tail", xioctl(CPUIDVIRT_IOC_STATUS, &big), E2BIG);
+	/* The grown struct encodes another size in the command: still STATUS. */
+	big.tail = 0;
+	expect("STATUS through a command with another encoded size",
+	       ioctl(devfd, _IOWR(CPUIDVIRT_IOC_MAGIC, 0x01, big), &big) ? -errno : 0, 0);
+	expect("unknown command number",
+	       ioctl(devfd, _IOWR(CPUIDVIRT_IOC_MAGIC, 0x7f, s), &s) ? -errno : 0, ENOTTY);
+	expect("wrong ioctl type", ioctl(devfd, _IOWR('x', 0x01, s), &s) ? -errno : 0, ENOTTY);
+	expect("STATUS unreadable struct", xioctl(CPUIDVIRT_IOC_STATUS, (void *)8), EFAULT);
+
+	memset(&l, 0, sizeof(l));
+	l.size = sizeof(l);
+	l.pad = 1;
+	expect("LIST non-zero pad", xioctl(CPUIDVIRT_IOC_LIST, &l), EINVAL);
+
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.pid = 0x3fffffff;
+	expect("QUERY no such pid", xioctl(CPUIDVIRT_IOC_QUERY, &q), ESRCH);
+
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	d.cgroup_fd = cg;
+	d.pad = 1;
+	expect("DETACH non-zero pad", xioctl(CPUIDVIRT_IOC_DETACH, &d), EINVAL);
+	d.pad = 0;
+	d.flags = 0x80;
+	expect("DETACH unknown flag", xioctl(CPUIDVIRT_IOC_DETACH, &d), EINVAL);
+	d.flags = 0;
+	expect("DETACH not attached", xioctl(CPUIDVIRT_IOC_DETACH, &d), ENOENT);
+	d.flags = CPUIDVIRT_DETACH_BY_ID;
+	d.cgroup_id = 0xfffffffffffULL;
+	expect("DETACH by unknown id", xioctl(CPUIDVIRT_IOC_DETACH, &d), ENOENT);
+	d.flags = 0;
+	d.cgroup_fd = filefd;
+	expect("DETACH non-cgroup fd", xioctl(CPUIDVIRT_IOC_DETACH, &d), EBADF);
+
+	/* ATTACH validation: nothing is attached by these. */
+	r2[0] = rule(1, 0, 0);
+	expect("ATTACH unknown flag", try_attach(cg, r2, 1, 0x100, 0, 0), EINVAL);
+	r2[0].flags = 0x10;
+	expect("ATTACH rule unknown flag", try_attach(cg, r2, 1, 0, 0, 0), EINVAL);
+	r2[0] = rule(1, 0, 0);
+	r2[0].pad = 1;
+	expect("ATTACH rule non-zero pad", try_attach(cg, r2, 1, 0, 0, 0), EINVAL);
+	r2[0] = rule(1, 3, CPUIDVIRT_RULE_ANY_SUBLEAF);
+	expect("ATTACH any-subleaf rule with a subleaf", try_attach(cg, r2, 1, 0, 0, 0), EINVAL);
+	r2[0] = rule(7, 0, 0);
+	r2[1] = rule(7, 0, 0);
+	expect("ATTACH duplicate rules", try_attach(cg, r2, 2, 0, 0, 0), ENOTUNIQ);
+	r2[0] = rule(7, 0, CPUIDVIRT_RULE_ANY_SUBLEAF);
+	r2[1] = rule(7, 0, CPUIDVIRT_RULE_ANY_SUBLEAF);
+	expect("ATTACH duplicate any-subleaf rules", try_attach(cg, r2, 2, 0, 0, 0), ENOTUNIQ);
+	for (i = 0; i <= CPUIDVIRT_MAX_RULES; i++)
+		many[i] = rule(i, 0, 0);
+	expect("ATTACH too many rules", try_attach(cg, many, CPUIDVIRT_MAX_RULES + 1, 0, 0, 0), E2BIG);
+	expect("ATTACH basic clamp in hypervisor range",
+	       try_attach(cg, NULL, 0, CPUIDVIRT_ATTACH_CLAMP_BASIC, 0x40000000, 0), ERANGE);
+	expect("ATTACH extended clamp below 0x80000000",
+	       try_attach(cg, NULL, 0, CPUIDVIRT_ATTACH_CLAMP_EXT, 0, 0x7fffffff), ERANGE);
+	expect("ATTACH extended clamp above 0x8fffffff",
+	       try_attach(cg, NULL, 0, CPUIDVIRT_ATTACH_CLAMP_EXT, 0, 0x90000000), ERANGE);
+	expect("ATTACH unreadable rules", try_attach(cg, (void *)8, 1, 0, 0, 0), EFAULT);
+	expect("ATTACH non-cgroup fd", try_attach(filefd, NULL, 0, 0, 0, 0), EBADF);
+	expect("ATTACH closed fd", try_attach(1000, NULL, 0, 0, 0, 0), EBADF);
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.cgroup_fd = cg;
+	memset(a.name, 'x', sizeof(a.name));
+	expect("ATTACH name not NUL-terminated", xioctl(CPUIDVIRT_IOC_ATTACH, &a), EINVAL);
+	a.size = 8;
+	expect("ATTACH size 8", xioctl(CPUIDVIRT_IOC_ATTACH, &a), EINVAL);
+
+	/* Attached: EEXIST without REPLACE, REPLACE works, detach by id. */
+	r2[0] = rule(1, 0, 0);
+	expect("ATTACH valid", try_attach(cg, r2, 1, 0, 0, 0), 0);
+	expect("ATTACH again without REPLACE", try_attach(cg, r2, 1, 0, 0, 0), EEXIST);
+	expect("ATTACH again with REPLACE",
+	       try_attach(cg, r2, 1, CPUIDVIRT_ATTACH_REPLACE, 0, 0), 0);
+	expect("ATTACH REPLACE with bad rules keeps the old",
+	       try_attach(cg, many, 2, CPUIDVIRT_ATTACH_REPLACE | 0x100, 0, 0), EINVAL);
+	{
+		struct stat st;
+
+		if (fstat(cg, &st))
+			die("fstat");
+		d.flags = CPUIDVIRT_DETACH_BY_ID;
+		d.cgroup_id = st.st_ino;
+	}
+	expect("DETACH by id", xioctl(CPUIDVIRT_IOC_DETACH, &d), 0);
+	expect("DETACH by id again", xioctl(CPUIDVIRT_IOC_DETACH, &d), ENOENT);
+
+	printf("%d failures\n", failures);
+	return failures ? 1 : 0;
+}
+
+/* --- behaviour ---------------------------------------------------------- */
+
+static volatile uint32_t spin_eax;
+static volatile unsigned long spin_seq;
+static volatile int spin_stop;
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+}
+
+static void *spinner(void *arg)
+{
+	uint32_t r[4];
+
+	(void)arg;
+	pin(1);
+	while (!spin_stop) {
+		cpuid(1, 0, r);
+		spin_eax = r[0];
+		__atomic_add_fetch(&spin_seq, 1, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
+static unsigned long wait_seq(unsigned long after)
+{
+	while (__atomic_load_n(&spin_seq, __ATOMIC_SEQ_CST) <= after + 2)
+		;
+	return spin_seq;
+}
+
+/*
+ * The caller is in CGDIR. A thread spins on CPU 1 executing CPUID(1) with
+ * no system call (so it is never switched out); the main thread on CPU 0
+ * attaches a profile that sets CPUID(1).EAX to 0x000a5a5a. Right after
+ * ATTACH returns, the spinner's next CPUID must already see it.
+ */
+static int cmd_spin_attach(const char *cgdir)
+{
+	struct cpuidvirt_rule x = rule(1, 0, CPUIDVIRT_RULE_ANY_SUBLEAF);
+	unsigned long s;
+	pthread_t th;
+	uint32_t before;
+	int cg = open_cg(cgdir), r;
+
+	x.and[0] = 0;
+	x.or[0] = 0x000a5a5a;
+	pin(0);
+	if (pthread_create(&th, NULL, spinner, NULL))
+		die("pthread_create");
+	wait_seq(0);
+	before = spin_eax;
+	r = try_attach(cg, &x, 1, 0, 0, 0);
+	if (r)
+		return report(r);
+	/* A CPUID that started after ATTACH returned. */
+	s = spin_seq;
+	wait_seq(s);
+	printf("before=%08x after=%08x\n", before, spin_eax);
+	spin_stop = 1;
+	pthread_join(th, NULL);
+	return 0;
+}
+
+static int clone_child(uint32_t leaf, uint32_t sub)
+{
+	uint32_t r[4];
+
+	cpuid(leaf, sub, r);
+	printf("child eax=%08x ebx=%08x ecx=%08x edx=%08x\n", r[0], r[1], r[2], r[3]);
+	fflush(stdout);
+	return 0;
+}
+
+static int cmd_clone_into(const char *cgdir, uint32_t leaf, uint32_t sub)
+{
+	struct clone_args args;
+	int status;
+	pid_t pid;
+
+	memset(&args, 0, sizeof(args));
+	args.flags = CLONE_INTO_CGROUP;
+	args.exit_signal = SIGCHLD;
+	args.cgroup = open_cg(cgdir);
+	fflush(stdout);
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		die("clone3");
+	if (pid == 0)
+		_exit(clone_child(leaf, sub));
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static pthread_barrier_t move_barrier;
+static uint32_t move_leaf, move_sub, move_after[4];
+
+static void *move_thread(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&move_barrier);	/* started */
+	pthread_barrier_wait(&move_barrier);	/* moved */
+	cpuid(move_leaf, move_sub, move_after);
+	return NULL;
+}
+
+static void write_pid(const char *cgdir)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cgdir);
+	f = fopen(path, "w");
+	if (!f)
+		die(path);
+	fprintf(f, "%d\n", getpid());
+	if (fclose(f))
+		die(path);
+}
+
+static int cmd_move_self(int argc, char **argv)
+{
+	int thread = 0;
+	uint32_t r[4];
+	pthread_t th;
+
+	if (argc && !strcmp(argv[0], "--thread")) {
+		thread = 1;
+		argc--;
+		argv++;
+	}
+	if (argc != 3)
+		usage();
+	move_leaf = num(argv[1]);
+	move_sub = num(argv[2]);
+	pthread_barrier_init(&move_barrier, NULL, 2);
+	if (thread) {
+		if (pthread_create(&th, NULL, move_thread, NULL))
+			die("pthread_create");
+		pthread_barrier_wait(&move_barrier);
+	}
+	cpuid(move_leaf, move_sub, r);
+	printf("before eax=%08x ebx=%08x ecx=%08x edx=%08x\n", r[0], r[1], r[2], r[3]);
+	write_pid(argv[0]);
+	if (thread) {
+		pthread_barrier_wait(&move_barrier);
+		pthread_join(th, NULL);
+		memcpy(r, move_after, sizeof(r));
+	} else {
+		cpuid(move_leaf, move_sub, r);
+	}
+	printf("after eax=%08x ebx=%08x ecx=%08x edx=%08x\n", r[0], r[1], r[2], r[3]);
+	return 0;
+}
+
+static void *thread_cpuid(void *arg)
+{
+	uint32_t *r = arg;
+
+	cpuid(r[0], r[1], r);
+	return NULL;
+}
+
+static int cmd_threads(int n, uint32_t leaf, uint32_t sub)
+{
+	uint32_t r[64][4];
+	pthread_t th[64];
+	int i;
+
+	if (n < 1 || n > 64)
+		usage();
+	for (i = 0; i < n; i++) {
+		r[i][0] = leaf;
+		r[i][1] = sub;
+		if (pthread_create(&th[i], NULL, thread_cpuid, r[i]))
+			die("pthread_create");
+	}
+	for (i = 0; i < n; i++) {
+		pthread_join(th[i], NULL);
+		printf("thread eax=%08x ebx=%08x ecx=%08x edx=%08x\n",
+		       r[i][0], r[i][1], r[i][2], r[i][3]);
+	}
+	return 0;
+}
+
+static sigjmp_buf segv_jmp;
+
+static void on_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(segv_jmp, 1);
+}
+
+/* CPUID, reporting "sigsegv" instead of dying. */
+static void cpuid_or_segv(const char *tag, uint32_t leaf, uint32_t sub)
+{
+	uint32_t r[4];
+
+	signal(SIGSEGV, on_segv);
+	if (sigsetjmp(segv_jmp, 1)) {
+		printf("%s sigsegv\n", tag);
+		return;
+	}
+	cpuid(leaf, sub, r);
+	printf("%s eax=%08x ebx=%08x ecx=%08x edx=%08x\n", tag, r[0], r[1], r[2], r[3]);
+}
+
+static long arch_prctl(int op, unsigned long arg)
+{
+	return syscall(SYS_arch_prctl, op, arg) < 0 ? -errno : 0;
+}
+
+static int cmd_selfarm(void)
+{
+	long r = arch_prctl(ARCH_SET_CPUID, 0);
+
+	printf("set0=%s get=%ld\n", ename(-r), syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0));
+	cpuid_or_segv("cpuid", 0, 0);
+	return 0;
+}
+
+static int cmd_prctl(void)
+{
+	long get = syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0);
+	long s0 = arch_prctl(ARCH_SET_CPUID, 0);
+	long s1 = arch_prctl(ARCH_SET_CPUID, 1);
+
+	printf("get=%ld set0=%s set1=%s get=%ld\n", get, ename(-s0), ename(-s1),
+	       syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0));
+	return 0;
+}
+
+/* rr-style task that later gets masked: ARCH_GET_CPUID keeps the truth. */
+static int cmd_asked_wait(const char *fifo, uint32_t leaf, uint32_t sub)
+{
+	char line[64];
+	FILE *f;
+
+	printf("set0=%s\n", ename(-arch_prctl(ARCH_SET_CPUID, 0)));
+	fflush(stdout);
+	for (;;) {
+		f = fopen(fifo, "r");
+		if (!f)
+			die(fifo);
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		fclose(f);
+		if (!strncmp(line, "quit", 4))
+			return 0;
+		printf("get=%ld\n", syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0));
+		cpuid_or_segv("cpuid", leaf, sub);
+		fflush(stdout);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct stat st;
+	const char *cmd;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "-U")) {
+		unpriv = 1;
+		argc--;
+		argv++;
+	}
+	if (argc < 2)
+		usage();
+	cmd = argv[1];
+	argc -= 2;
+	argv += 2;
+
+	/* Commands that need no device. */
+	if (!strcmp(cmd, "cgid") && argc == 1) {
+		if (stat(argv[0], &st))
+			die(argv[0]);
+		printf("%llu\n", (unsigned long long)st.st_ino);
+		return 0;
+	}
+	if (!strcmp(cmd, "clone-into") && argc == 3)
+		return cmd_clone_into(argv[0], num(argv[1]), num(argv[2]));
+	if (!strcmp(cmd, "move-self"))
+		return cmd_move_self(argc, argv);
+	if (!strcmp(cmd, "threads") && argc == 3)
+		return cmd_threads(num(argv[0]), num(argv[1]), num(argv[2]));
+	if (!strcmp(cmd, "selfarm") && !argc)
+		return cmd_selfarm();
+	if (!strcmp(cmd, "prctl") && !argc)
+		return cmd_prctl();
+	if (!strcmp(cmd, "asked-wait") && argc == 3)
+		return cmd_asked_wait(argv[0], num(argv[1]), num(argv[2]));
+
+	open_dev();
+	if (!strcmp(cmd, "version") && !argc)
+		return cmd_version();
+	if (!strcmp(cmd, "status") && !argc)
+		return cmd_status();
+	if (!strcmp(cmd, "list") && !argc)
+		return cmd_list();
+	if (!strcmp(cmd, "selftest") && !argc)
+		return cmd_selftest();
+	if (!strcmp(cmd, "query") && argc == 1)
+		return cmd_query(argv[0]);
+	if (!strcmp(cmd, "attach"))
+		return cmd_attach(argc, argv);
+	if (!strcmp(cmd, "detach"))
+		return cmd_detach(argc, argv);
+	if (!strcmp(cmd, "errors") && argc == 1)
+		return cmd_errors(argv[0]);
+	if (!strcmp(cmd, "spin-attach") && argc == 1)
+		return cmd_spin_attach(argv[0]);
+	usage();
+	return 2;
+}
