@@ -130,6 +130,10 @@ START_TEST(test_load_errors)
 			 -ENOENT);
 	ck_assert_str_eq(diag.msg,
 			 "/nonexistent/dump.txt: cannot open: No such file or directory");
+	ck_assert_int_eq(cpuid_dump_load(&d, TEST_DATA_DIR, -1, &diag), -EISDIR);
+	ck_assert_str_eq(diag.msg, TEST_DATA_DIR ": is a directory, not a CPUID dump");
+	ck_assert_int_eq(cpuid_dump_load(&d, TEST_DATA_DIR "/profiles/web.profile", -1, &diag), -EINVAL);
+	ck_assert_str_eq(diag.msg, TEST_DATA_DIR "/profiles/web.profile:1: not a 'cpuid -r' line: expected \"0xLEAF 0xSUB: eax=0x... ebx=0x... ecx=0x... edx=0x...\" or \"CPU N:\"");
 }
 END_TEST
 

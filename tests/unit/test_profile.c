@@ -250,7 +250,7 @@ START_TEST(test_compile_mask_closure)
 	s7 = cpuid_dump_find(&shown, 7, 0);
 	ck_assert_uint_eq(s7->r[CPUID_EBX], h7->r[CPUID_EBX] & ~(1U << 5));
 	ck_assert_uint_eq(s7->r[CPUID_ECX], h7->r[CPUID_ECX]);
-	/* avx_vnni (7.1 EAX bit 4) requires avx2 */
+	/* avx_vnni (7.1 EAX bit 4) and avx_ifma (bit 23) require avx2 */
 	ck_assert(cpuid_dump_has(&host, feat("avx_vnni")));
 	ck_assert(!cpuid_dump_has(&shown, feat("avx_vnni")));
 	ck_assert_int_eq(profile_reason(&p, &c, feat("avx2"), why, sizeof(why)),
@@ -264,6 +264,18 @@ START_TEST(test_compile_mask_closure)
 	ck_assert_str_eq(why, "");
 	/* only leaves 7.0 and 7.1 are touched */
 	ck_assert_uint_eq(c.nr_rules, 2);
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		ck_assert_int_eq(profile_print_rules(&c, f), 0);
+		fclose(f);
+		ck_assert_str_eq(text, "profile t: 2 rules\n"
+				 "  leaf 0x00000007 subleaf 0x00: ebx&=0xffffffdf\n"
+				 "  leaf 0x00000007 subleaf 0x01: eax&=0xff7fffef\n");
+		free(text);
+	}
 	cpuid_dump_free(&host);
 	cpuid_dump_free(&shown);
 }

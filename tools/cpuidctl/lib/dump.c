@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cpuid.h>
 
@@ -407,10 +408,17 @@ int cpuid_dump_load(struct cpuid_dump *d, const char *path, int cpu,
 	size_t len = 0, cap = 0;
 	int ret;
 
+	struct stat st;
+
 	cpuid_dump_init(d);
 	if (!f)
 		return diag_set(diag, errno, path, 0, "cannot open: %s",
 				strerror(errno));
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		return diag_set(diag, EISDIR, path, 0,
+				"is a directory, not a CPUID dump");
+	}
 	for (;;) {
 		size_t got;
 

@@ -314,7 +314,7 @@ static int parse_line(struct profile *p, char **tok, int ntok,
 		      struct seen *seen, const struct line_ctx *lc)
 {
 	const char *kw = tok[0];
-	unsigned long long v;
+	unsigned long long v = 0;
 	int i, ret;
 
 	if (!strcmp(kw, "name")) {
@@ -1239,6 +1239,9 @@ int profile_lcd(const struct cpuid_dump *hosts, const char *const *names,
 	if (!n)
 		return diag_set(diag, EINVAL, NULL, 0,
 				"profile lcd needs at least one dump");
+	if (!names)
+		return diag_set(diag, EINVAL, NULL, 0,
+				"profile lcd: no host names given");
 	cpuid_dump_vendor(&hosts[0], vendor0);
 	for (i = 0; i < n; i++) {
 		struct feature_set fs;
