@@ -222,6 +222,16 @@ START_TEST(test_levels_on_qemu_models)
 	cpuid_dump_free(&shown);
 	cpuid_dump_free(&host);
 
+	/* xsavearea on a host without XSAVE: accepted, leaf 0xd untouched. */
+	load_dump(&host, QEMU_DUMP("Nehalem"));
+	parse_ok(&p, "xsavearea 2696\n");
+	presented(&p, &host, &shown, &c);
+	ck_assert_uint_eq(c.nr_rules, 0);
+	ck_assert_mem_eq(cpuid_dump_find(&shown, 0xd, 0)->r,
+			 cpuid_dump_find(&host, 0xd, 0)->r, 16);
+	cpuid_dump_free(&shown);
+	cpuid_dump_free(&host);
+
 	/* A v3 profile cannot add what Nehalem lacks. */
 	load_dump(&host, QEMU_DUMP("Nehalem"));
 	ck_assert_int_eq(profile_load(&p, "x86-64-v3", &diag), 0);

@@ -731,11 +731,13 @@ static int compile_xsave(const struct profile *p, const struct cpuid_dump *host,
 	const struct cpu_feature *xsavec = feature_by_name("xsavec");
 
 	if (host) {
-		if (!d0 || !d0->r[CPUID_EBX])
-			return diag_set(diag, EINVAL, p->source,
-					p->xsavearea_line,
-					"xsavearea %u: this host has no XSAVE area (CPUID leaf 0xd)",
-					p->xsavearea);
+		/*
+		 * A fleet profile may meet a host without XSAVE: nothing
+		 * there sizes buffers from leaf 0xd, so leave it alone.
+		 */
+		if (!d0 || !d0->r[CPUID_EBX] ||
+		    !cpuid_dump_has(host, feature_by_name("xsave")))
+			return 0;
 		if (p->xsavearea < d0->r[CPUID_EBX])
 			return diag_set(diag, EINVAL, p->source,
 					p->xsavearea_line,
