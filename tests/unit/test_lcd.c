@@ -227,8 +227,8 @@ START_TEST(test_levels_on_qemu_models)
 	parse_ok(&p, "xsavearea 2696\n");
 	presented(&p, &host, &shown, &c);
 	ck_assert_uint_eq(c.nr_rules, 0);
-	ck_assert_mem_eq(cpuid_dump_find(&shown, 0xd, 0)->r,
-			 cpuid_dump_find(&host, 0xd, 0)->r, 16);
+	ck_assert_ptr_null(cpuid_dump_find(&host, 0xd, 0));	/* max leaf 0xb */
+	ck_assert_ptr_null(cpuid_dump_find(&shown, 0xd, 0));
 	cpuid_dump_free(&shown);
 	cpuid_dump_free(&host);
 
