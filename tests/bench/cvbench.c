@@ -74,6 +74,8 @@ static const char *opt_label;
 static int opt_counters;
 static int opt_masked;	/* -m: answers must be the masked ones */
 
+static int parse_int(const char *s, int min);
+
 static void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -401,7 +403,7 @@ static inline void do_sgdt(void)
 		     ::: "memory");
 }
 
-static double batch_once(enum lat_mode m, int ops)
+static double batch_once(enum lat_mode m, int reps, int ops)
 {
 	uint64_t t0, t1;
 	struct regs r;
@@ -412,7 +414,7 @@ static double batch_once(enum lat_mode m, int ops)
 	switch (m) {
 	case LAT_CPUID:
 	case LAT_SIGNAL:
-		for (i = 0; i < opt_reps; i++)
+		for (i = 0; i < reps; i++)
 			for (j = 0; j < NR_LEAVES; j++)
 				cpuid2(bench_leaves[j], 0, &r);
 		break;
@@ -436,7 +438,7 @@ static double batch_once(enum lat_mode m, int ops)
 struct lat {
 	const char *row, *cgroup;
 	enum lat_mode m;
-	int masked, counters, bad, ops, n;
+	int masked, counters, bad, reps, ops, n;
 	uint64_t cgid;
 	uint64_t emulated, stale, foreign;
 	int64_t prof;		/* profile counter delta, -1 if unknown */
@@ -456,7 +458,9 @@ static int lat_setup(struct lat *l, const char *mode)
 	else
 		die("unknown latency mode '%s' (cpuid, signal, sgdt, getppid)",
 		    mode);
-	l->ops = opt_reps * (int)NR_LEAVES;
+	if (!l->reps)
+		l->reps = opt_reps;
+	l->ops = l->reps * (int)NR_LEAVES;
 	l->s = calloc(opt_batches, sizeof(*l->s));
 	if (!l->s)
 		die("out of memory");
@@ -511,7 +515,7 @@ static int lat_setup(struct lat *l, const char *mode)
 	if (l->m == LAT_CPUID || l->m == LAT_SIGNAL)
 		l->bad = check_answers(l->masked || opt_masked);
 	for (int i = 0; i < opt_warmup; i++)
-		batch_once(l->m, l->ops);
+		batch_once(l->m, l->reps, l->ops);
 	return 0;
 }
 
@@ -526,7 +530,7 @@ static void lat_batch(struct lat *l)
 		if (l->prof >= 0)
 			p0 = profile_emulated(l->cgid);
 	}
-	l->s[l->n++] = batch_once(l->m, l->ops);
+	l->s[l->n++] = batch_once(l->m, l->reps, l->ops);
 	if (l->counters) {
 		if (dev_status(&st1))
 			die("STATUS: %s", strerror(errno));
@@ -598,7 +602,7 @@ static int cmd_lat(const char *mode)
 }
 
 /*
- * multi ROW:MODE[:CGROUP[:k|kk][:m]]...
+ * multi ROW:MODE[:CGROUP][:k|kk][:m][:r=REPS]...
  * One worker process per row, all pinned to the same CPU; the parent hands
  * out batches round-robin, so every row sees the same (TCG, shared host)
  * conditions over time and their ratios stay meaningful under load.
@@ -622,7 +626,7 @@ static int cmd_multi(int argc, char **argv)
 		l.row = strtok_r(spec, ":", &save);
 		mode = strtok_r(NULL, ":", &save);
 		if (!l.row || !mode)
-			die("bad row spec '%s' (ROW:MODE[:CGROUP][:k|kk][:m])", argv[i]);
+			die("bad row spec '%s' (ROW:MODE[:CGROUP][:k|kk][:m][:r=REPS])", argv[i]);
 		while ((tok = strtok_r(NULL, ":", &save))) {
 			if (tok[0] == '/')
 				l.cgroup = tok;
@@ -632,6 +636,8 @@ static int cmd_multi(int argc, char **argv)
 				l.counters = 2;
 			else if (!strcmp(tok, "m"))
 				opt_masked = 1;
+			else if (!strncmp(tok, "r=", 2))
+				l.reps = parse_int(tok + 2, 1);
 			else
 				die("bad row option '%s' in '%s'", tok, argv[i]);
 		}
@@ -956,7 +962,7 @@ static void usage(void)
 	fputs("usage: cvbench [OPTIONS] COMMAND [ARGS]\n"
 	      "commands:\n"
 	      "  lat cpuid|signal|sgdt|getppid   latency per operation\n"
-	      "  multi ROW:MODE[:CGROUP][:k|kk][:m]...  latency rows taking turns\n"
+	      "  multi ROW:MODE[:CGROUP][:k|kk][:m][:r=REPS]...  latency rows taking turns\n"
 	      "  startup PROG ROW:CGROUP...      fork+exec+exit of PROG, rows taking turns\n"
 	      "  attach DIR                      attach the bench profile to DIR\n"
 	      "  mkprofiles ROOT COUNT           COUNT cgroups under ROOT, each profiled\n"

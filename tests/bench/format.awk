@@ -153,7 +153,8 @@ END {
 	print "rows measured in the same boot are what matters."
 	print ""
 	print "Median / p99 per operation, over batches (CPUID rows: batches of 16 ×"
-	print "leaves 0, 1, 7, 0xD; start-up: one fork+exec+exit per sample). Rows of"
+	print "leaves 0, 1, 7, 0xD, 1024 × for the native and unmasked rows; start-up:"
+	print "one fork+exec+exit per sample). Rows of"
 	print "one group (1 profile; start-up; 10,000 profiles) ran interleaved, batch"
 	print "by batch, so their ratios are not skewed by drift of the shared host."
 	print ""
@@ -162,7 +163,7 @@ END {
 	row("1. CPUID, emulated by cpuidvirt (1 profile, depth 1)", "cpuidvirt")
 	row("1. CPUID, SIGSEGV-handler emulation (libvirtcpuid way)", "signal")
 	row("1. Kernel trap-and-emulate floor (UMIP `sgdt`)", "floor_sgdt")
-	row("1. getppid() syscall", "getppid")
+	row("1. getppid() syscall (no module)", "getppid")
 	row("2. exec+exit dynamic `true`, no profile", "startup_native")
 	row("2. exec+exit dynamic `true`, with profile", "startup_profile")
 	row("3. CPUID emulated, 10,000 profiles attached", "cpuidvirt_10k")

@@ -19,7 +19,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=$top/tests/vm
 out=$top/build/bench
-kernels="6.1 6.12" profiles=10000 threads=1000 batches=300 starts=100 accel=auto
+kernels="6.1 6.12" profiles=10000 threads=1000 batches=500 starts=100 accel=auto
 timeout=2400
 while [ $# -gt 0 ]; do
 	case "$1" in
