@@ -116,6 +116,8 @@ START_TEST(test_parse_errors)
 	dump_fails("CPU:\n   0x100000000 0x00: eax=0x1 ebx=0x2 ecx=0x3 edx=0x4\n",
 		   EINVAL,
 		   "bad.txt:2: not a 'cpuid -r' line: expected \"0xLEAF 0xSUB: eax=0x... ebx=0x... ecx=0x... edx=0x...\" or \"CPU N:\"");
+	dump_fails("CPU 0:\n   vendor_id = \"GenuineIntel\"\n", EINVAL,
+		   "bad.txt:2: this is decoded 'cpuid' output; take the dump with 'cpuid -1 -r' (raw) or 'cpuidctl dump'");
 	dump_fails("flags : fpu vme de\n", EINVAL,
 		   "bad.txt:1: not a 'cpuid -r' line: expected \"0xLEAF 0xSUB: eax=0x... ebx=0x... ecx=0x... edx=0x...\" or \"CPU N:\"");
 }

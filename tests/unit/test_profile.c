@@ -555,8 +555,18 @@ START_TEST(test_help_text)
 	};
 	size_t i;
 
+	char *doc = read_text(TEST_DATA_DIR "/../../docs/profile-language.md");
+
 	for (i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
 		ck_assert_msg(strstr(h, kw[i]), "help lacks %s", kw[i]);
+	/* The reference documents every directive the parser knows. */
+	for (i = 0; i < sizeof(kw) / sizeof(kw[0]) - 2; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "`%s", kw[i]);
+		ck_assert_msg(strstr(doc, want), "docs lack %s", want);
+	}
+	free(doc);
 }
 END_TEST
 

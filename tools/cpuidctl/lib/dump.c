@@ -353,6 +353,11 @@ int cpuid_dump_parse(struct cpuid_dump *d, const char *text,
 			seen_any = true;
 			continue;
 		}
+		if (!parse_entry(line, &e) && strstr(line, " = ")) {
+			ret = diag_set(diag, EINVAL, name, lineno,
+				       "this is decoded 'cpuid' output; take the dump with 'cpuid -1 -r' (raw) or 'cpuidctl dump'");
+			goto fail;
+		}
 		if (!parse_entry(line, &e)) {
 			ret = diag_set(diag, EINVAL, name, lineno,
 				       "not a 'cpuid -r' line: expected \"0xLEAF 0xSUB: eax=0x... ebx=0x... ecx=0x... edx=0x...\" or \"CPU N:\"");
