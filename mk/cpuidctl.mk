@@ -4,6 +4,7 @@
 #   make unit-check       build and run; TAP in build/results/unit.tap
 #   make unit-valgrind    the same binary under valgrind (leaks are errors)
 #   make unit-asan        rebuilt with -fsanitize=address,undefined and run
+#   make features-check   features.def matches gen-features.py's output
 
 TOP ?= $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 BUILD ?= $(TOP)/build
@@ -19,7 +20,7 @@ UNIT_LIBS := $(shell pkg-config --libs check)
 UNIT_BIN := $(BUILD)/unit/unit-tests
 UNIT_ASAN_BIN := $(BUILD)/unit/unit-tests-asan
 
-.PHONY: unit-check unit-valgrind unit-asan
+.PHONY: unit-check unit-valgrind unit-asan features-check
 
 $(UNIT_BIN): $(UNIT_LIB_SRCS) $(UNIT_TEST_SRCS) $(UNIT_HDRS)
 	@mkdir -p $(dir $@)
@@ -33,23 +34,28 @@ $(UNIT_ASAN_BIN): $(UNIT_LIB_SRCS) $(UNIT_TEST_SRCS) $(UNIT_HDRS)
 # A build failure still leaves a TAP line, so the summary counts it.
 unit-check:
 	@mkdir -p $(BUILD)/results
-	@rm -f $(BUILD)/results/unit.tap $(BUILD)/results/unit-gen.tap
+	@rm -f $(BUILD)/results/unit.tap
 	@if ! $(MAKE) --no-print-directory -f $(TOP)/mk/cpuidctl.mk \
 		TOP=$(TOP) BUILD=$(BUILD) $(UNIT_BIN); then \
 		echo "not ok 1 - unit tests: build failed" > $(BUILD)/results/unit.tap; \
 		exit 1; \
 	fi
-	@# The committed feature table must be what the generator makes from
-	@# the installed kernel headers (a separate result line).
-	@mkdir -p $(BUILD)/unit
-	@if python3 $(TOP)/tools/cpuidctl/lib/gen-features.py >$(BUILD)/unit/features.def && \
-	    cmp -s $(BUILD)/unit/features.def $(TOP)/tools/cpuidctl/lib/features.def; then \
-		echo "ok - features.def is up to date with gen-features.py" ; \
-	else \
-		echo "not ok - features.def differs from gen-features.py output (run it: tools/cpuidctl/lib/gen-features.py > tools/cpuidctl/lib/features.def)"; \
-	fi | tee $(BUILD)/results/unit-gen.tap
 	UNIT_TAP=$(BUILD)/results/unit.tap $(UNIT_BIN)
-	@! grep -q '^not ok' $(BUILD)/results/unit-gen.tap
+
+# The committed feature table must be what the generator makes from the
+# installed kernel headers (the provenance line, which names the header
+# versions, aside). Not part of unit-check: newer Debian headers may add
+# bits, which calls for a regeneration, not a failed test run.
+features-check:
+	@mkdir -p $(BUILD)/unit
+	@python3 $(TOP)/tools/cpuidctl/lib/gen-features.py | grep -v 'cpufeatures.h of Linux' >$(BUILD)/unit/features.def.new
+	@grep -v 'cpufeatures.h of Linux' $(TOP)/tools/cpuidctl/lib/features.def >$(BUILD)/unit/features.def.old
+	@if cmp -s $(BUILD)/unit/features.def.old $(BUILD)/unit/features.def.new; then \
+		echo "features-check: features.def is up to date"; \
+	else \
+		echo "features-check: features.def differs from gen-features.py output; regenerate: tools/cpuidctl/lib/gen-features.py > tools/cpuidctl/lib/features.def" >&2; \
+		exit 1; \
+	fi
 
 unit-valgrind: $(UNIT_BIN)
 	CK_FORK=no CK_EXCLUDE_TAGS=native-cpuid valgrind --error-exitcode=1 --leak-check=full \

@@ -617,10 +617,14 @@ int profile_load(struct profile *p, const char *spec, struct diag *diag)
 				"no such profile file");
 	ret = profile_parse(p, spec, "<command line>", diag);
 	if (ret && !strchr(spec, ',') && !strchr(spec, '=') &&
-	    !feature_by_name(spec))
+	    !feature_by_name(spec)) {
+		const char *sug = feature_suggest(spec);
+
 		return diag_set(diag, ENOENT, NULL, 0,
-				"profile '%s' is not a built-in (x86-64-v1, x86-64-v2, x86-64-v3, x86-64-v4), a file, or a feature list like 'avx512f,hle,rtm,xsavearea=2696'",
-				spec);
+				"profile '%s' is not a built-in (x86-64-v1, x86-64-v2, x86-64-v3, x86-64-v4), a file, or a feature list like 'avx512f,hle,rtm,xsavearea=2696'%s%s%s",
+				spec, sug ? " (did you mean the feature '" : "",
+				sug ? sug : "", sug ? "'?)" : "");
+	}
 	if (!ret) {
 		snprintf(p->name, sizeof(p->name), "%s", spec);
 		if (!valid_name(p->name))
