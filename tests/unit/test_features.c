@@ -115,6 +115,10 @@ START_TEST(test_lookup_forms)
 	ck_assert_ptr_eq(feature_by_name("XMM4_2"), feat("sse4_2"));
 	ck_assert_ptr_eq(feature_by_name("X86_FEATURE_AVX2"), feat("avx2"));
 	ck_assert_ptr_eq(feature_by_name("AVX512F"), feat("avx512f"));
+	ck_assert_ptr_eq(feature_by_name("sse3"), feat("pni"));
+	ck_assert_ptr_eq(feature_by_name("LZCNT"), feat("abm"));
+	ck_assert_ptr_eq(feature_by_name("sse4.2"), feat("sse4_2"));
+	ck_assert_ptr_eq(feature_by_name("cmpxchg16b"), feat("cx16"));
 	ck_assert_ptr_null(feature_by_name("avx3"));
 	ck_assert_ptr_null(feature_by_name(""));
 	ck_assert_str_eq(feature_suggest("avx3"), "avx2");

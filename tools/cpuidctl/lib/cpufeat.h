@@ -49,8 +49,9 @@ const struct cpu_feature *feature_get(size_t idx);
 size_t feature_index(const struct cpu_feature *f);
 
 /*
- * Look a feature up by its /proc/cpuinfo name or by its kernel define name
- * (with or without the X86_FEATURE_ prefix), case-insensitively. NULL if
+ * Look a feature up by its /proc/cpuinfo name, by its kernel define name
+ * (with or without the X86_FEATURE_ prefix) or by a common alias (sse3,
+ * lzcnt, cmpxchg16b, sse4.2, ...), case-insensitively. NULL if
  * unknown. feature_suggest() returns the closest known name (for "did you
  * mean" messages) or NULL.
  */

@@ -65,12 +65,33 @@ size_t feature_index(const struct cpu_feature *f)
 	return (size_t)(f - table);
 }
 
+/*
+ * Names people use that /proc/cpuinfo spells differently (the psABI, the
+ * SDM and compilers' -m options say sse3, lzcnt, ...).
+ */
+static const struct {
+	const char *alias;
+	const char *name;
+} aliases[] = {
+	{ "sse3", "pni" }, { "lzcnt", "abm" }, { "lahf", "lahf_lm" },
+	{ "sahf", "lahf_lm" }, { "cmpxchg16b", "cx16" },
+	{ "cmpxchg8b", "cx8" }, { "pclmul", "pclmulqdq" },
+	{ "sha", "sha_ni" }, { "bmi", "bmi1" }, { "x87", "fpu" },
+	{ "prefetchw", "3dnowprefetch" }, { "sse4.1", "sse4_1" },
+	{ "sse4.2", "sse4_2" }, { "sse4-1", "sse4_1" }, { "sse4-2", "sse4_2" },
+};
+
 const struct cpu_feature *feature_by_name(const char *name)
 {
 	size_t i;
 
 	if (!name || !*name)
 		return NULL;
+	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (!strcasecmp(name, aliases[i].alias)) {
+			name = aliases[i].name;
+			break;
+		}
 	for (i = 0; i < FI_COUNT; i++)
 		if (!(table[i].flags & FEAT_ALIAS) &&
 		    !strcasecmp(table[i].name, name))
