@@ -811,29 +811,15 @@ int profile_compile(const struct profile *p, const struct cpuid_dump *host,
 		return diag_set(diag, ENOMEM, NULL, 0, "out of memory");
 
 	/* Leaf clamps first: a hidden leaf hides its features. */
+	/*
+	 * A clamp above the host's maximum is harmless (the module reports
+	 * min(native, clamp)), so one fleet profile fits every host.
+	 */
 	if (p->max_basic_leaf) {
-		const struct cpuid_entry *e = host ? cpuid_dump_find(host, 0, 0)
-					    : NULL;
-
-		if (e && p->max_basic_leaf > e->r[CPUID_EAX]) {
-			ret = diag_set(diag, ERANGE, p->source, p->basic_line,
-				       "max-basic-leaf 0x%x is above this host's maximum basic leaf 0x%x: it would have no effect",
-				       p->max_basic_leaf, e->r[CPUID_EAX]);
-			goto out;
-		}
 		c->attach_flags |= CPUIDVIRT_ATTACH_CLAMP_BASIC;
 		c->max_basic_leaf = p->max_basic_leaf;
 	}
 	if (p->max_ext_leaf) {
-		const struct cpuid_entry *e = host ?
-			cpuid_dump_find(host, 0x80000000U, 0) : NULL;
-
-		if (e && p->max_ext_leaf > e->r[CPUID_EAX]) {
-			ret = diag_set(diag, ERANGE, p->source, p->ext_line,
-				       "max-ext-leaf 0x%x is above this host's maximum extended leaf 0x%x: it would have no effect",
-				       p->max_ext_leaf, e->r[CPUID_EAX]);
-			goto out;
-		}
 		c->attach_flags |= CPUIDVIRT_ATTACH_CLAMP_EXT;
 		c->max_ext_leaf = p->max_ext_leaf;
 	}
