@@ -113,10 +113,11 @@ struct profile_compiled {
  * Compile @p into rules for the module. @host is the CPU the rules will
  * run on (a dump of the host, normally cpuid_dump_read_host()); it is
  * needed to check xsavearea (-EINVAL "xsavearea N is below this host's
- * XSAVE area size M") and clamps, and may be NULL to skip those checks
- * (then xsavearea rules are still emitted). The rule set is minimal: one
- * rule per (leaf, subleaf) that changes something. -E2BIG if more than
- * CPUIDVIRT_MAX_RULES would be needed.
+ * XSAVE area size M"; no rules on a host without XSAVE), the model against
+ * the host's family and the brand leaves, and may be NULL to skip those
+ * checks (xsavearea rules are then always emitted). The rule set is
+ * minimal: one rule per (leaf, subleaf) that changes something, sorted.
+ * -E2BIG if more than CPUIDVIRT_MAX_RULES would be needed.
  */
 int profile_compile(const struct profile *p, const struct cpuid_dump *host,
 		    struct profile_compiled *c, struct diag *diag);
