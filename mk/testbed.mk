@@ -9,8 +9,7 @@ KERNEL ?= 6.12
 MODE ?= working
 SCENARIO ?=
 
-.PHONY: deps qemu kernels guest-bins modules kvm-probe vm-check vm-run \
-	unit-check-if-any check-clean-results
+.PHONY: deps qemu kernels guest-bins modules kvm-probe vm-check vm-run
 
 deps:
 	@sh $(TOP)/scripts/install-deps.sh
@@ -26,7 +25,7 @@ guest-bins:
 
 # The module, built for every guest kernel; one result line per kernel.
 modules:
-	@$(VM)/build-modules.sh $(KERNELS)
+	@$(VM)/build-modules.sh --quiet $(KERNELS)
 
 kvm-probe: qemu kernels
 	@$(VM)/kvm-probe.sh
@@ -40,21 +39,11 @@ vm-run:
 	@$(VM)/run-guest.sh --kernel $(KERNEL) --mode $(MODE) \
 		$(if $(SCENARIO),--scenario '$(SCENARIO)')
 
-# unit-check comes from mk/cpuidctl.mk; skip (no result lines) if absent.
-unit-check-if-any:
-	@if $(MAKE) -n -s unit-check >/dev/null 2>&1; then \
-		$(MAKE) --no-print-directory unit-check; \
-	else \
-		echo "check: no unit-check target yet, unit tests skipped (not counted)"; \
-	fi
-
-check-clean-results:
-	@rm -rf $(BUILD)/results && mkdir -p $(BUILD)/results $(BUILD)/logs
-
 # Phases are timed; the summary decides the exit status, so a failing
 # phase does not hide the results of the others.
+# unit-check (mk/cpuidctl.mk) runs first if it exists.
 check:
-	@$(VM)/check.sh
+	@KERNELS="$(KERNELS)" MODES="$(MODES)" $(VM)/check.sh
 
 help:
 	@sed -n 's/^#   //p' $(TOP)/Makefile

@@ -1,0 +1,51 @@
+#!/bin/bash
+# Compile the guest test programs into .cache/guest-bin/ (-> /opt/cpuidvirt/bin):
+#   tests/guest/NAME.c -> NAME (dynamic), NAME.static (-static), and
+#   NAME.m32 (-m32 -static) when the file has a line "/* build: m32 */"
+#   and gcc-multilib is installed; tests/vm/substrate.c -> substrate.
+# With --tap FILE, one result line per program goes to FILE.
+# Exits 1 if any program failed to build (the others are still built).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=$top/.cache/guest-bin
+tap=/dev/null
+[ "${1:-}" = "--tap" ] && tap=$2
+CC=${CC:-gcc}
+CFLAGS="-O2 -g -Wall -Wextra -I$top/uapi"
+mkdir -p "$out.new"
+rm -f "$out.new"/*
+
+have_m32=0
+if echo 'int main(void){return 0;}' | $CC -m32 -static -x c -o /dev/null - 2>/dev/null; then
+	have_m32=1
+fi
+
+fail=0
+build()	# NAME SRC
+{
+	local name=$1 src=$2 err
+	if err=$($CC $CFLAGS -o "$out.new/$name" "$src" 2>&1) &&
+		err=$err$($CC $CFLAGS -static -o "$out.new/$name.static" "$src" 2>&1) &&
+		{ ! grep -q '^/\* build: m32 \*/' "$src" || [ $have_m32 = 0 ] ||
+			err=$err$($CC $CFLAGS -m32 -static -o "$out.new/$name.m32" "$src" 2>&1); }; then
+		echo "ok - guest-bins: $name builds" >>"$tap"
+		[ -z "$err" ] || printf '%s\n' "$err" >&2
+	else
+		echo "not ok - guest-bins: $name builds" >>"$tap"
+		echo "build-guest-bins: $src failed:" >&2
+		printf '%s\n' "$err" | sed 's/^/    /' >&2
+		fail=1
+	fi
+}
+
+for src in "$top"/tests/guest/*.c; do
+	[ -e "$src" ] || continue
+	build "$(basename "$src" .c)" "$src"
+done
+build substrate "$top/tests/vm/substrate.c"
+if grep -lq '^/\* build: m32 \*/' "$top"/tests/guest/*.c 2>/dev/null && [ $have_m32 = 0 ]; then
+	echo "build-guest-bins: no working gcc -m32 (gcc-multilib), NAME.m32 programs not built" >&2
+fi
+rm -rf "$out"
+mv "$out.new" "$out"
+exit $fail

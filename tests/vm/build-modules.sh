@@ -1,0 +1,71 @@
+#!/bin/bash
+# build-modules.sh [--tap FILE] [--quiet] [--cached] SERIES...   (6.1 6.12)
+# Build cpuidvirt.ko for each guest kernel from a copy of Kbuild, module/
+# and uapi/ in .cache/build/module-KVER/, against the installed headers
+# (/lib/modules/KVER/build), with W=1. Result lines per kernel: it builds,
+# and it builds without compiler warnings. Exits 1 if a build failed.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+tap=/dev/null quiet=0 cached=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--cached) cached=1; shift ;;
+	--tap) tap=$2; shift 2 ;;
+	--quiet) quiet=1; shift ;;
+	*) break ;;
+	esac
+done
+[ $# -gt 0 ] || set -- 6.1 6.12
+fail=0
+for series in "$@"; do
+	kver=$("$top/scripts/kvers.sh" "$series") || { fail=1; continue; }
+	name="module-build: $series ($kver)"
+	dir=$top/.cache/build/module-$kver
+	kdir=/lib/modules/$kver/build
+	if [ ! -d "$kdir" ]; then
+		echo "not ok - $name: no headers in $kdir (run scripts/install-deps.sh)" | tee -a "$tap"
+		fail=1
+		continue
+	fi
+	if [ ! -f "$top/Kbuild" ] || [ ! -d "$top/module" ]; then
+		echo "not ok - $name: no Kbuild or module/ in the tree" | tee -a "$tap"
+		fail=1
+		continue
+	fi
+	# --cached: skip when the sources are those of the last good build.
+	sum=$( { echo "$kver"; cd "$top" && find Kbuild module uapi -type f ! -name '.*' |
+		LC_ALL=C sort | xargs sha256sum; } | sha256sum | cut -c1-16)
+	if [ $cached = 1 ] && [ -f "$dir/cpuidvirt.ko" ] &&
+		[ "$(cat "$dir/.srcsum" 2>/dev/null)" = "$sum" ]; then
+		continue
+	fi
+	# A fresh copy each time: Kbuild writes objects next to the sources.
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp -a "$top/Kbuild" "$top/module" "$top/uapi" "$dir/"
+	blog=$dir/build.log
+	make -C "$kdir" M="$dir" W=1 modules >"$blog" 2>&1
+	rc=$?
+	[ $quiet = 1 ] || cat "$blog" >&2
+	if [ $rc -ne 0 ] || [ ! -f "$dir/cpuidvirt.ko" ]; then
+		{
+			echo "not ok - $name: builds"
+			grep -E 'error|Error' "$blog" | head -n 20 | sed 's/^/    # /'
+			echo "    # log: $blog"
+		} | tee -a "$tap"
+		fail=1
+		continue
+	fi
+	echo "ok - $name: builds" | tee -a "$tap"
+	echo "$sum" >"$dir/.srcsum"
+	warn=$(grep -E 'warning:' "$blog")
+	if [ -z "$warn" ]; then
+		echo "ok - $name: no compiler warnings with W=1" | tee -a "$tap"
+	else
+		{
+			echo "not ok - $name: no compiler warnings with W=1"
+			echo "$warn" | head -n 20 | sed 's/^/    # /'
+		} | tee -a "$tap"
+	fi
+done
+exit $fail

@@ -1,0 +1,137 @@
+#!/bin/sh
+# PID 1 of a test guest (installed as /init by tests/vm/mkinitramfs.sh).
+# Mounts the usual file systems, runs the substrate self-check for the
+# booted CPU behaviour, then every matching scenario in name order, each
+# under a timeout; result lines go to the console and to ttyS1 (the
+# host's results file). Prints CPUIDVIRT-ALL-PASSED only if every result
+# line is "ok" and at least one ran, then powers off.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root TERM=dumb
+umask 022
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm /sys/fs/cgroup /tmp /run
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+if grep -qw tracefs /proc/filesystems; then
+	mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+fi
+hostname cpuidvirt-guest
+ip link set lo up 2>/dev/null
+
+CPU_MODE=unknown KSERIES= SCENARIOS= SCENARIO_TIMEOUT=120 SKIP_SUBSTRATE=0
+. /opt/cpuidvirt/boot.conf
+KVER=$(uname -r)
+BIN=/opt/cpuidvirt/bin
+export CPU_MODE KVER KSERIES BIN
+
+if [ -c /dev/ttyS1 ]; then
+	stty -F /dev/ttyS1 raw -echo 2>/dev/null
+	exec 3>/dev/ttyS1
+else
+	exec 3>/dev/null
+fi
+
+passed=0
+failed=0
+say()	# a result or marker line, to both channels
+{
+	echo "$1"
+	echo "$1" >&3
+}
+
+echo "cpuidvirt-guest: kernel $KVER ($KSERIES), cpu mode $CPU_MODE, $(nproc) cpus"
+modprobe msr || say "not ok - init: modprobe msr"
+
+# run_one NAME CMD...: run under the timeout, forward output, count lines.
+run_one()
+{
+	name=$1
+	shift
+	out=/tmp/out.$name
+	start=$(date +%s)
+	echo "# --- $name"
+	{ T_NAME=$name timeout -s KILL "$SCENARIO_TIMEOUT" "$@" </dev/null 2>&1
+	  echo $? >/tmp/rc.$name; } | tee "$out"
+	rc=$(cat /tmp/rc.$name)
+	grep -E '^(not )?ok - |^    # ' "$out" >&3
+	n_ok=$(grep -c '^ok - ' "$out")
+	n_bad=$(grep -c '^not ok - ' "$out")
+	passed=$((passed + n_ok))
+	failed=$((failed + n_bad))
+	if [ "$rc" != 0 ]; then
+		el=$(($(date +%s) - start))
+		if [ "$rc" = 137 ] && [ "$el" -ge "$SCENARIO_TIMEOUT" ]; then
+			why="killed after the ${SCENARIO_TIMEOUT}s timeout"
+		else
+			why="exited with status $rc"
+		fi
+		say "not ok - $name: scenario $why"
+		failed=$((failed + 1))
+	elif [ $((n_ok + n_bad)) = 0 ] && ! grep -q '^# skip' "$out"; then
+		say "not ok - $name: scenario produced no result lines"
+		failed=$((failed + 1))
+	fi
+	grep '^# skip' "$out" >&3
+	return 0
+}
+
+# header FILE KEY: the value of "# KEY: ..." in the first 10 lines.
+header()
+{
+	head -n 10 "$1" | sed -n "s/^# $2: *//p" | head -n 1
+}
+
+substrate_ok=1
+if [ "$SKIP_SUBSTRATE" != 1 ]; then
+	f0=$failed
+	run_one substrate "$BIN/substrate" "$CPU_MODE"
+	[ "$failed" = "$f0" ] || substrate_ok=0
+fi
+
+if [ $substrate_ok = 0 ]; then
+	say "not ok - init: substrate self-check failed for mode $CPU_MODE, scenarios not run"
+	failed=$((failed + 1))
+else
+	for s in /opt/cpuidvirt/scenarios/*.sh; do
+		[ -x "$s" ] || continue
+		name=$(basename "$s" .sh)
+		if [ -n "$SCENARIOS" ]; then
+			hit=0
+			for p in $SCENARIOS; do
+				case "$name" in $p) hit=1 ;; esac
+			done
+			[ $hit = 1 ] || continue
+		fi
+		modes=$(header "$s" modes)
+		kernels=$(header "$s" kernels)
+		if [ -z "$modes" ]; then
+			say "not ok - $name: no '# modes:' line in its first 10 lines"
+			failed=$((failed + 1))
+			continue
+		fi
+		case " $modes " in *" $CPU_MODE "* | *" all "*) ;; *) continue ;; esac
+		case " ${kernels:-$KSERIES} " in *" $KSERIES "*) ;; *) continue ;; esac
+		run_one "$name" sh "$s"
+	done
+fi
+
+# A kernel warning that did not panic (panic_on_warn covers WARN()).
+splat_re='cut here \]|WARNING: CPU: [0-9]+ PID:|WARNING: possible|WARNING: suspicious RCU|\] BUG: |kernel BUG at|Oops: |general protection fault|inconsistent lock state|INFO: task .* blocked for more than|soft lockup|UBSAN:|detected stalls on CPUs'
+if dmesg | grep -Eq "$splat_re"; then
+	say "not ok - init: kernel log has no warning or bug"
+	dmesg | grep -E -A20 -m1 "$splat_re" | head -n 30 | sed 's/^/    # /' | tee /dev/fd/3
+	failed=$((failed + 1))
+fi
+
+say "CPUIDVIRT-DONE passed=$passed failed=$failed"
+if [ "$failed" = 0 ] && [ "$passed" -gt 0 ]; then
+	say "CPUIDVIRT-ALL-PASSED"
+fi
+sync
+poweroff -f

@@ -1,0 +1,118 @@
+#!/bin/bash
+# mkinitramfs.sh --kernel 6.1|6.12 --conf BOOTCONF --out FILE.cpio
+#                [--module KO] [--scenario-file SH]... [--extra-module KO]...
+# Assemble a test guest's root file system and pack it as a newc cpio:
+# busybox (static), kmod, glibc's runtime, msr.ko from the kernel package
+# plus cpuidvirt.ko (depmod'ed), cpuidctl and crun with their ldd closures,
+# the guest test programs (.cache/guest-bin), lib.sh, every executable
+# tests/vm/scenarios/*.sh, the extra scenario files given, and the init.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+series= conf= out= ko= kroot=
+extra=()
+xmods=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) series=$2; shift 2 ;;
+	--conf) conf=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--module) ko=$2; shift 2 ;;
+	--kroot) kroot=$2; shift 2 ;;
+	--scenario-file) extra+=("$2"); shift 2 ;;
+	--extra-module) xmods+=("$2"); shift 2 ;;
+	*) echo "mkinitramfs: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+done
+[ -n "$series" ] && [ -n "$conf" ] && [ -n "$out" ] || {
+	echo "usage: mkinitramfs.sh --kernel 6.1|6.12 --conf FILE --out FILE [--module KO] [--scenario-file SH]..." >&2
+	exit 2
+}
+kver=$("$top/scripts/kvers.sh" "$series")
+[ -n "$kroot" ] || kroot=$("$top/tests/vm/fetch-kernel.sh" "$series")
+kmods=$kroot/lib/modules/$kver
+
+root=$(mktemp -d "${TMPDIR:-/tmp}/cpuidvirt-initramfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+
+# Debian's merged-/usr layout, so host paths from ldd work unchanged.
+mkdir -p "$root"/usr/{bin,sbin,lib/x86_64-linux-gnu,lib64} \
+	"$root"/{dev,proc,sys,tmp,run,root,etc,mnt,var/tmp} \
+	"$root/opt/cpuidvirt/bin" "$root/opt/cpuidvirt/scenarios"
+for d in bin sbin lib lib64; do
+	ln -s "usr/$d" "$root/$d"
+done
+
+# copy_file HOSTPATH: copy to the same path in the guest, resolving links.
+copy_file()
+{
+	local dst=$root$1
+	[ -e "$dst" ] && return 0
+	mkdir -p "$(dirname "$dst")"
+	cp -L "$1" "$dst"
+}
+
+# copy_closure BIN...: the binaries and every library ldd lists for them.
+copy_closure()
+{
+	local b lib
+	for b in "$@"; do
+		copy_file "$b"
+		ldd "$b" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' |
+			while read -r lib; do copy_file "$lib"; done
+	done
+}
+
+# busybox first, so kmod's tools below replace its applets.
+cp /bin/busybox "$root/usr/bin/busybox"
+for a in $(/bin/busybox --list); do
+	[ "$a" = busybox ] || ln -sf busybox "$root/usr/bin/$a"
+done
+copy_closure /usr/bin/kmod
+for a in modprobe insmod rmmod lsmod depmod modinfo; do
+	ln -sf ../bin/kmod "$root/usr/sbin/$a"
+	rm -f "$root/usr/bin/$a"
+done
+
+# glibc's runtime: dynamic test programs, ld.so --list-diagnostics.
+for l in ld-linux-x86-64.so.2 libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 \
+	librt.so.1 libresolv.so.2 libutil.so.1 libgcc_s.so.1; do
+	[ -e "/lib/x86_64-linux-gnu/$l" ] && copy_file "/lib/x86_64-linux-gnu/$l"
+done
+copy_file /lib64/ld-linux-x86-64.so.2
+copy_closure /usr/bin/crun
+
+if [ -x "$top/tools/cpuidctl/cpuidctl" ]; then
+	copy_closure "$top/tools/cpuidctl/cpuidctl"
+	cp "$top/tools/cpuidctl/cpuidctl" "$root/usr/sbin/cpuidctl"
+fi
+
+# Kernel modules: msr.ko from the package, cpuidvirt.ko, then depmod.
+mkdir -p "$root/lib/modules/$kver/kernel/arch/x86/kernel" "$root/lib/modules/$kver/extra"
+cp "$kmods"/kernel/arch/x86/kernel/msr.ko* "$root/lib/modules/$kver/kernel/arch/x86/kernel/"
+for f in modules.builtin modules.builtin.modinfo modules.order; do
+	[ -e "$kmods/$f" ] && cp "$kmods/$f" "$root/lib/modules/$kver/"
+done
+if [ -n "$ko" ]; then
+	cp "$ko" "$root/lib/modules/$kver/extra/cpuidvirt.ko"
+fi
+for m in "${xmods[@]}"; do
+	cp "$m" "$root/lib/modules/$kver/extra/"
+done
+depmod -b "$root" "$kver"
+
+cp -a "$top/.cache/guest-bin/." "$root/opt/cpuidvirt/bin/"
+cp "$top/tests/vm/lib.sh" "$root/opt/cpuidvirt/lib.sh"
+for s in "$top"/tests/vm/scenarios/*.sh "${extra[@]}"; do
+	[ -f "$s" ] && [ -x "$s" ] && cp "$s" "$root/opt/cpuidvirt/scenarios/"
+done
+cp "$conf" "$root/opt/cpuidvirt/boot.conf"
+cp "$top/tests/vm/init.sh" "$root/init"
+chmod 755 "$root/init"
+
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+: >"$root/etc/fstab"
+
+mkdir -p "$(dirname "$out")"
+(cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) >"$out.tmp"
+mv "$out.tmp" "$out"

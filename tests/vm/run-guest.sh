@@ -1,0 +1,204 @@
+#!/bin/bash
+# run-guest.sh --kernel 6.1|6.12 --mode absent|working|lie-drop|lie-store
+#              [--scenario GLOB]... [--cmd 'SHELL COMMAND']... [--hidden NAME]...
+#              [--timeout SECS] [--scenario-timeout SECS] [--accel tcg|kvm|auto]
+#              [--no-substrate] [--quiet]
+#
+# One test guest boot. Builds what is missing (patched QEMU, kernel, module
+# for that kernel, cpuidctl, test programs, initramfs), boots with
+#   -cpu Skylake-Client-v4,cpuid-fault=MODE
+# and judges the run: result lines go to build/results/vm-KERNEL-MODE.tap,
+# the console to build/logs/KERNEL-MODE.log. Exit 0 iff nothing failed.
+#
+#   --scenario GLOB   only scenarios whose name (without .sh) matches; may
+#                     be repeated. Default: all, filtered by their
+#                     "# modes:"/"# kernels:" headers.
+#   --cmd CMD         instead of scenarios, run CMD (sh -c) as one check
+#                     each; ok iff it exits 0. Output is shown.
+#   --hidden NAME     also run tests/vm/hidden/NAME.sh (test-only
+#                     scenarios that the default run leaves out).
+#   --tag TAG         result/log name suffix (default: none); lets several
+#                     runs of one kernel/mode keep separate results.
+#
+# Environment: CPUIDVIRT_QEMU_CPU_FAULT=MODE boots QEMU with that
+# cpuid-fault value while the guest still expects --mode (used to prove
+# that a CPU without working faulting makes the self-check fail).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+vm=$top/tests/vm
+series= mode= timeout= stimeout=120 accel=auto quiet=0 nosub=0 tag=
+scen=() cmds=() hidden=()
+usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) series=$2; shift 2 ;;
+	--mode) mode=$2; shift 2 ;;
+	--scenario) scen+=("$2"); shift 2 ;;
+	--cmd) cmds+=("$2"); shift 2 ;;
+	--hidden) hidden+=("$2"); shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--scenario-timeout) stimeout=$2; shift 2 ;;
+	--accel) accel=$2; shift 2 ;;
+	--tag) tag=-$2; shift 2 ;;
+	--no-substrate) nosub=1; shift ;;
+	--quiet) quiet=1; shift ;;
+	-h|--help) usage ;;
+	*) echo "run-guest: unknown argument '$1'" >&2; usage ;;
+	esac
+done
+case "$series" in 6.1|6.12) ;; *) echo "run-guest: --kernel must be 6.1 or 6.12" >&2; usage ;; esac
+case "$mode" in absent|working|lie-drop|lie-store) ;;
+*) echo "run-guest: --mode must be absent, working, lie-drop or lie-store" >&2; usage ;; esac
+case "$accel" in tcg|kvm|auto) ;; *) echo "run-guest: --accel must be tcg, kvm or auto" >&2; usage ;; esac
+# Default wall clock: boot + every scenario's timeout would be too long to
+# wait for a hang; 10 minutes covers the whole suite under TCG.
+timeout=${timeout:-600}
+
+name=$series-$mode$tag
+results=$top/build/results
+logs=$top/build/logs
+work=$top/.cache/boot/$name
+mkdir -p "$results" "$logs" "$work"
+tap=$results/vm-$name.tap
+log=$logs/$name.log
+rm -f "$tap" "$log"
+
+note() { [ $quiet = 1 ] || echo "run-guest[$name]: $*" >&2; }
+# A failure before the guest boots is still a result line.
+die() {
+	echo "not ok - boot-$name: $*" | tee -a "$tap"
+	exit 1
+}
+
+kver=$("$top/scripts/kvers.sh" "$series") || die "cannot resolve the $series kernel"
+qemu=$("$vm/build-qemu.sh") || die "QEMU build failed (see .cache/qemu/*/build.log)"
+kroot=$("$vm/fetch-kernel.sh" "$series") || die "cannot fetch the $series kernel"
+
+ko=
+if "$vm/build-modules.sh" --quiet --cached "$series" >"$work/module-build.log" 2>&1; then
+	ko=$(find "$top/.cache/build/module-$kver" -name cpuidvirt.ko | head -n1)
+else
+	note "module build for $kver failed, booting without cpuidvirt.ko:"
+	tail -n 15 "$work/module-build.log" | sed 's/^/    /' >&2
+fi
+if [ -f "$top/tools/cpuidctl/Makefile" ]; then
+	make -s -C "$top/tools/cpuidctl" >"$work/cpuidctl-build.log" 2>&1 ||
+		{ note "cpuidctl build failed, see $work/cpuidctl-build.log"; tail -n 15 "$work/cpuidctl-build.log" >&2; }
+fi
+"$vm/build-guest-bins.sh" || note "some test programs failed to build (see above)"
+
+# Boot configuration and extra scenarios for this run only.
+conf=$work/boot.conf
+extra=()
+{
+	echo "CPU_MODE=$mode"
+	echo "KSERIES=$series"
+	echo "SCENARIO_TIMEOUT=$stimeout"
+	echo "SKIP_SUBSTRATE=$nosub"
+	if [ ${#cmds[@]} -gt 0 ]; then
+		echo "SCENARIOS='zz-cmd'"
+	elif [ ${#scen[@]} -gt 0 ] || [ ${#hidden[@]} -gt 0 ]; then
+		s="${scen[*]:-}"
+		for h in "${hidden[@]}"; do s="$s $h"; done
+		echo "SCENARIOS='$s'"
+	fi
+} >"$conf"
+for h in "${hidden[@]}"; do
+	[ -f "$vm/hidden/$h.sh" ] || die "no hidden scenario tests/vm/hidden/$h.sh"
+	extra+=(--scenario-file "$vm/hidden/$h.sh")
+	# A hidden scenario may come with its own test module (NAME-module/).
+	if [ -f "$vm/hidden/$h-module/Kbuild" ]; then
+		md=$top/.cache/build/hidden-$h-$kver
+		rm -rf "$md" && mkdir -p "$md" && cp -a "$vm/hidden/$h-module/." "$md/"
+		make -C "/lib/modules/$kver/build" M="$md" modules >"$md/build.log" 2>&1 ||
+			die "test module $h-module failed to build (log: $md/build.log)"
+		for m in "$md"/*.ko; do extra+=(--extra-module "$m"); done
+	fi
+done
+if [ ${#cmds[@]} -gt 0 ]; then
+	cs=$work/zz-cmd.sh
+	{
+		echo '#!/bin/sh'
+		echo '# modes: all'
+		echo '. /opt/cpuidvirt/lib.sh'
+		for c in "${cmds[@]}"; do
+			q=$(printf '%s' "$c" | sed "s/'/'\\\\''/g")
+			echo "echo '\$ $q'; sh -c '$q'; rc=\$?"
+			echo "if [ \$rc = 0 ]; then t_ok '$q'; else t_fail '$q' \"exit status \$rc\"; fi"
+		done
+	} >"$cs"
+	chmod +x "$cs"
+	extra+=(--scenario-file "$cs")
+fi
+initrd=$work/initramfs.cpio
+"$vm/mkinitramfs.sh" --kernel "$series" --kroot "$kroot" --conf "$conf" --out "$initrd" \
+	${ko:+--module "$ko"} "${extra[@]}" || die "initramfs build failed"
+
+# KVM only when a probe boot proved it (tests/vm/kvm-probe.sh); the lying
+# and absent CPUs exist only in the patched TCG.
+use_kvm=0
+if [ "$mode" = working ]; then
+	if [ "$accel" = kvm ]; then
+		use_kvm=1
+	elif [ "$accel" = auto ] && [ "$(cat "$top/.cache/kvm-probe/result" 2>/dev/null)" = kvm ]; then
+		use_kvm=1
+	fi
+fi
+fault=${CPUIDVIRT_QEMU_CPU_FAULT:-$mode}
+[ "$fault" = "$mode" ] || note "QEMU CPU behaviour overridden: cpuid-fault=$fault (guest expects $mode)"
+if [ $use_kvm = 1 ]; then
+	accel_args=(-enable-kvm -cpu host)
+else
+	accel_args=(-accel tcg -cpu "Skylake-Client-v4,cpuid-fault=$fault")
+fi
+
+append="console=ttyS0 panic_on_warn=1 oops=panic panic=-1 softlockup_panic=1"
+resfile=$work/results.raw
+rm -f "$resfile"
+note "booting $kver, cpu mode $mode ($([ $use_kvm = 1 ] && echo KVM || echo TCG)), timeout ${timeout}s"
+t0=$(date +%s)
+qemu_cmd=("$qemu" -L /usr/share/seabios -L /usr/share/qemu -nodefaults
+	-display none -no-reboot -machine pc "${accel_args[@]}" -smp 2 -m 1024
+	-kernel "$kroot/boot/vmlinuz-$kver" -initrd "$initrd" -append "$append"
+	-serial stdio -serial "file:$resfile")
+if [ $quiet = 1 ]; then
+	timeout -k 5 "$timeout" "${qemu_cmd[@]}" </dev/null >"$log" 2>&1
+else
+	timeout -k 5 "$timeout" "${qemu_cmd[@]}" </dev/null 2>&1 | tee "$log"
+fi
+qrc=${PIPESTATUS[0]}
+el=$(($(date +%s) - t0))
+tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+
+# Verdict. Guest results first, then the host's view of the boot.
+tr -d '\r' <"$resfile" 2>/dev/null | grep -E '^(not )?ok - |^    # ' >"$tap"
+problems=()
+[ "$qrc" = 124 ] || [ "$qrc" = 137 ] && problems+=("wall-clock timeout after ${timeout}s")
+grep -q '^CPUIDVIRT-ALL-PASSED' "$resfile" 2>/dev/null ||
+	problems+=("no CPUIDVIRT-ALL-PASSED marker from the guest")
+# Kernel splats: WARN(), BUG, oops, panic, lockdep, RCU stalls, hangs.
+# (Plain "WARNING:" is not enough: boot messages such as RETBleed's use it.)
+splat_re='cut here \]|WARNING: CPU: [0-9]+ PID:|WARNING: possible|WARNING: suspicious RCU|\] BUG: |kernel BUG at|Oops: |Kernel panic|general protection fault|inconsistent lock state|INFO: task .* blocked for more than|soft lockup|hard LOCKUP|UBSAN:|KASAN:|detected stalls on CPUs'
+splat=$(grep -E -m3 "$splat_re" "$log")
+[ -z "$splat" ] || problems+=("kernel log: $(echo "$splat" | head -n1)")
+if [ ${#problems[@]} = 0 ]; then
+	echo "ok - boot-$name: clean boot, marker reached in ${el}s" >>"$tap"
+else
+	(IFS=';'; echo "not ok - boot-$name: ${problems[*]}") >>"$tap"
+	{
+		[ -z "$splat" ] || grep -E -A12 -m1 "$splat_re" "$log" | sed 's/^/    # /'
+		echo "    # console log: $log"
+	} >>"$tap"
+fi
+np=$(grep -c '^ok - ' "$tap")
+nf=$(grep -c '^not ok - ' "$tap")
+if [ $quiet = 0 ]; then
+	echo "=== results $name ($tap) ==="
+	cat "$tap"
+elif [ "$nf" != 0 ]; then
+	awk '/^not ok /{p=1; print; next} /^    #/{if (p) print; next} {p=0}' "$tap" | head -n 60
+fi
+if [ $quiet = 0 ] || [ "$nf" != 0 ]; then
+	echo "$name: $np passed, $nf failed (console log: $log)"
+fi
+[ "$nf" = 0 ]
