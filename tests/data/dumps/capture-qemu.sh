@@ -27,11 +27,16 @@ cp "$(command -v cpuid)" bin/cpuid
 ldd bin/cpuid | grep -o '/[^ ]*' | while read -r lib; do
 	mkdir -p ".$(dirname "$lib")" && cp -L "$lib" ".$lib"
 done
+# The library's own reader, to compare with cpuid inside the guest.
+lib=$top/tools/cpuidctl/lib
+cc -static -O2 -std=gnu11 -isystem "$top/uapi" -I"$lib" -o bin/read-host \
+	"$out/read-host.c" "$lib/dump.c" "$lib/features.c" "$lib/diag.c"
 cat >init <<'EOI'
 #!/bin/busybox sh
 /bin/busybox mount -t devtmpfs dev /dev
 /bin/busybox mount -t proc proc /proc
-{ echo "@@DUMP-BEGIN@@"; /bin/cpuid -1 -r; echo "@@DUMP-END@@"; } >/dev/ttyS1
+{ echo "@@DUMP-BEGIN@@"; /bin/cpuid -1 -r; echo "@@DUMP-END@@";
+  echo "@@LIB-BEGIN@@"; /bin/read-host; echo "@@LIB-END@@"; } >/dev/ttyS1
 /bin/busybox poweroff -f
 EOI
 chmod +x init
@@ -51,5 +56,14 @@ for model in "$@"; do
 	fi
 	tr -d '\r' <"$raw" | sed -n '/@@DUMP-BEGIN@@/,/@@DUMP-END@@/p' |
 		sed '1d;$d' >"$out/qemu-$model.txt"
-	echo "capture-qemu: $out/qemu-$model.txt ($(grep -c 0x "$out/qemu-$model.txt") entries)"
+	tr -d '\r' <"$raw" | sed -n '/@@LIB-BEGIN@@/,/@@LIB-END@@/p' |
+		sed '1d;$d' >"$work/lib-$model.txt"
+	if cmp -s "$out/qemu-$model.txt" "$work/lib-$model.txt"; then
+		same="cpuid_dump_read_host() reads the same"
+	else
+		same="cpuid_dump_read_host() DIFFERS: diff $out/qemu-$model.txt $work/lib-$model.txt"
+		rc=1
+	fi
+	echo "capture-qemu: $out/qemu-$model.txt ($(grep -c 0x "$out/qemu-$model.txt") entries); $same"
 done
+exit ${rc:-0}

@@ -512,11 +512,20 @@ static int read_leaf(struct cpuid_dump *d, uint32_t leaf)
 	if (ret)
 		return ret;
 	switch (leaf) {
-	case 0x4: case 0x8000001d: case 0x80000026:
-		/* cache / topology descriptors: until type 0 */
+	case 0x4: case 0x80000026:
+		/* cache / topology descriptors: until type 0, included */
 		for (sub = 1, memcpy(r, s0, sizeof(r));
 		     (r[0] & 0x1f) && sub < 64 && !ret; sub++)
 			ret = add_native(d, leaf, sub, r);
+		break;
+	case 0x8000001d:
+		/* the same, but cpuid -r leaves out the empty one */
+		for (sub = 1; (s0[0] & 0x1f) && sub < 64 && !ret; sub++) {
+			__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
+			if (!(r[0] & 0x1f))
+				break;
+			ret = cpuid_dump_set(d, leaf, sub, r);
+		}
 		break;
 	case 0xb: case 0x1f:
 		for (sub = 1, memcpy(r, s0, sizeof(r));
