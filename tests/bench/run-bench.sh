@@ -109,8 +109,19 @@ for series in $kernels; do
 		[ -x "$out/bin/$f" ] && extra+=(--scenario-file "$out/bin/$f")
 	done
 	initrd=$out/$series.cpio
-	"$vm/mkinitramfs.sh" --kernel "$series" --conf "$conf" --out "$initrd" \
-		${ko:+--module "$ko"} "${extra[@]}" || { log "initramfs build failed"; continue; }
+	# Other runs rebuild .cache/guest-bin (rm + mv) at any time: retry.
+	built=0
+	for try in 1 2 3; do
+		[ -x "$top/.cache/guest-bin/substrate" ] ||
+			"$vm/build-guest-bins.sh" >/dev/null 2>&1
+		if "$vm/mkinitramfs.sh" --kernel "$series" --conf "$conf" --out "$initrd" \
+			${ko:+--module "$ko"} "${extra[@]}"; then
+			built=1
+			break
+		fi
+		sleep 5
+	done
+	[ $built = 1 ] || { log "initramfs build failed"; continue; }
 
 	console=$out/$series.console
 	log "booting $kver ($accel_name, -cpu $qemu_cpu), up to ${timeout}s; console: $console"
