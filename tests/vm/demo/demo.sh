@@ -12,7 +12,7 @@ CG=/sys/fs/cgroup
 LDSO=/lib64/ld-linux-x86-64.so.2
 W=44
 
-mountpoint -q $CG 2>/dev/null || mount -t cgroup2 none $CG
+grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG
 
 say()
 {

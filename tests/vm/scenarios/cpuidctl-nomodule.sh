@@ -10,7 +10,8 @@
 CTL=${CPUIDCTL:-cpuidctl}
 CG=/sys/fs/cgroup
 
-mountpoint -q $CG 2>/dev/null || mount -t cgroup2 none $CG || t_skip_all "cannot mount cgroup2"
+grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG ||
+	t_fail "cgroup2 is mounted at $CG" "mount -t cgroup2 failed"
 if [ -e /sys/module/cpuidvirt ]; then
 	"$CTL" profile list 2>/dev/null | while read -r cg _; do "$CTL" profile remove "$cg"; done
 	rmmod cpuidvirt 2>/dev/null || t_skip_all "cpuidvirt is loaded and cannot be removed"

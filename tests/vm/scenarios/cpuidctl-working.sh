@@ -11,7 +11,8 @@ CTL=${CPUIDCTL:-cpuidctl}
 CG=/sys/fs/cgroup
 LDSO=/lib64/ld-linux-x86-64.so.2
 
-mountpoint -q $CG 2>/dev/null || mount -t cgroup2 none $CG || t_skip_all "cannot mount cgroup2"
+grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG ||
+	t_fail "cgroup2 is mounted at $CG" "mount -t cgroup2 failed"
 
 # The module: installed for this kernel (modprobe-able), else the .ko the test bed ships.
 load_args=
