@@ -501,12 +501,15 @@ static int read_leaf(struct cpuid_dump *d, uint32_t leaf)
 	uint32_t r[4], s0[4], sub, max;
 	int ret;
 
-	/* Like cpuid -r: AMD's cache topology leaf only with TOPOEXT. */
+	/* AMD's cache topology: cpuid -r prints only the non-empty ones. */
 	if (leaf == 0x8000001d) {
-		const struct cpuid_entry *e = cpuid_dump_find(d, 0x80000001, 0);
-
-		if (!e || !(e->r[CPUID_ECX] & (1U << 22)))
-			return 0;
+		for (sub = 0, ret = 0; sub < 64 && !ret; sub++) {
+			__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
+			if (!(r[0] & 0x1f))
+				break;
+			ret = cpuid_dump_set(d, leaf, sub, r);
+		}
+		return ret;
 	}
 	ret = add_native(d, leaf, 0, s0);
 	if (ret)
@@ -517,15 +520,6 @@ static int read_leaf(struct cpuid_dump *d, uint32_t leaf)
 		for (sub = 1, memcpy(r, s0, sizeof(r));
 		     (r[0] & 0x1f) && sub < 64 && !ret; sub++)
 			ret = add_native(d, leaf, sub, r);
-		break;
-	case 0x8000001d:
-		/* the same, but cpuid -r leaves out the empty one */
-		for (sub = 1; (s0[0] & 0x1f) && sub < 64 && !ret; sub++) {
-			__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
-			if (!(r[0] & 0x1f))
-				break;
-			ret = cpuid_dump_set(d, leaf, sub, r);
-		}
 		break;
 	case 0xb: case 0x1f:
 		for (sub = 1, memcpy(r, s0, sizeof(r));
