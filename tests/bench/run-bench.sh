@@ -54,8 +54,7 @@ if [ -x /usr/bin/true ] && ldd /usr/bin/true >/dev/null 2>&1; then
 fi
 
 qemu=$("$vm/build-qemu.sh") || { log "QEMU build failed"; exit 1; }
-"$vm/build-guest-bins.sh" >/dev/null 2>&1 || log "some test programs failed to build"
-[ -x "$top/.cache/guest-bin/substrate" ] || { log "no substrate self-check program"; exit 1; }
+"$vm/build-guest-bins.sh" >/dev/null 2>&1 || log "some test programs failed to build (not ours; going on)"
 
 use_kvm=0
 if [ "$accel" = kvm ] ||
@@ -114,6 +113,7 @@ for series in $kernels; do
 	for try in 1 2 3; do
 		[ -x "$top/.cache/guest-bin/substrate" ] ||
 			"$vm/build-guest-bins.sh" >/dev/null 2>&1
+		[ -x "$top/.cache/guest-bin/substrate" ] || { sleep 5; continue; }
 		if "$vm/mkinitramfs.sh" --kernel "$series" --conf "$conf" --out "$initrd" \
 			${ko:+--module "$ko"} "${extra[@]}"; then
 			built=1
