@@ -16,11 +16,14 @@
  *   cvctl clone-into CGDIR LEAF SUB   clone3(CLONE_INTO_CGROUP) child's CPUID
  *   cvctl move-self [--thread] CGDIR LEAF SUB
  *                                     CPUID before and after moving itself
+ *   cvctl fork LEAF SUB               a forked child's CPUID (no exec)
  *   cvctl threads N LEAF SUB          CPUID in N new threads, one line each
  *   cvctl selfarm                     rr-style ARCH_SET_CPUID(0), then CPUID
  *   cvctl prctl                       ARCH_GET/SET_CPUID as seen by this task
- *   cvctl asked-wait FIFO LEAF SUB    ARCH_SET_CPUID(0), wait for a line on
- *                                     FIFO, then GET_CPUID and CPUID
+ *   cvctl asked-wait FIFO LEAF SUB    ARCH_SET_CPUID(0); then for each line
+ *                                     read from FIFO: ARCH_GET_CPUID, CPUID
+ *                                     ("quit" ends)
+ *   cvctl wait-cpuid FIFO LEAF SUB    the same without ARCH_SET_CPUID
  *
  * -U drops every capability after opening the device (EPERM tests).
  * An ioctl error prints "error: ENAME (message)" and exits 1; bad usage 2.
@@ -617,6 +620,23 @@ static int cmd_clone_into(const char *cgdir, uint32_t leaf, uint32_t sub)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+/* A forked child (no exec) executes CPUID. */
+static int cmd_fork(uint32_t leaf, uint32_t sub)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0)
+		_exit(clone_child(leaf, sub));
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 static pthread_barrier_t move_barrier;
 static uint32_t move_leaf, move_sub, move_after[4];
 
@@ -756,12 +776,15 @@ static int cmd_prctl(void)
 }
 
 /* rr-style task that later gets masked: ARCH_GET_CPUID keeps the truth. */
-static int cmd_asked_wait(const char *fifo, uint32_t leaf, uint32_t sub)
+static int cmd_wait(int arm, const char *fifo, uint32_t leaf, uint32_t sub)
 {
 	char line[64];
 	FILE *f;
 
-	printf("set0=%s\n", ename(-arch_prctl(ARCH_SET_CPUID, 0)));
+	if (arm)
+		printf("set0=%s\n", ename(-arch_prctl(ARCH_SET_CPUID, 0)));
+	else
+		printf("ready\n");
 	fflush(stdout);
 	for (;;) {
 		f = fopen(fifo, "r");
@@ -804,6 +827,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "clone-into") && argc == 3)
 		return cmd_clone_into(argv[0], num(argv[1]), num(argv[2]));
+	if (!strcmp(cmd, "fork") && argc == 2)
+		return cmd_fork(num(argv[0]), num(argv[1]));
 	if (!strcmp(cmd, "move-self"))
 		return cmd_move_self(argc, argv);
 	if (!strcmp(cmd, "threads") && argc == 3)
@@ -813,7 +838,9 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "prctl") && !argc)
 		return cmd_prctl();
 	if (!strcmp(cmd, "asked-wait") && argc == 3)
-		return cmd_asked_wait(argv[0], num(argv[1]), num(argv[2]));
+		return cmd_wait(1, argv[0], num(argv[1]), num(argv[2]));
+	if (!strcmp(cmd, "wait-cpuid") && argc == 3)
+		return cmd_wait(0, argv[0], num(argv[1]), num(argv[2]));
 
 	open_dev();
 	if (!strcmp(cmd, "version") && !argc)

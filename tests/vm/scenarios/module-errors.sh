@@ -1,0 +1,59 @@
+#!/bin/sh
+# modes: working
+# kernels: 6.1 6.12
+# Every ioctl error path with its exact errno (cvctl errors), EPERM for
+# state-changing commands without CAP_SYS_ADMIN, and the module's
+# lifetime: rmmod refused while a profile is attached, clean after detach.
+# cgroup v1 directories are not tested: the guest has no v1 hierarchy.
+. /opt/cpuidvirt/lib.sh
+
+CV=$BIN/cvctl
+CG=/sys/fs/cgroup
+grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG || t_skip_all "cannot mount cgroup2"
+
+t_check "module loads" modprobe cpuidvirt
+t_check "selftest verifies faulting" $CV selftest
+mkdir -p $CG/e
+
+# One result line per error case, from the C program's PASS/FAIL lines.
+out=$($CV errors $CG/e 2>&1)
+rc=$?
+n=0
+while IFS= read -r line; do
+	case $line in
+	"PASS "*) t_ok "${line#PASS }"; n=$((n + 1)) ;;
+	"FAIL "*) t_fail "${line#FAIL }"; n=$((n + 1)) ;;
+	esac
+done <<EOT
+$out
+EOT
+t_check "error-path program ran all its cases ($n) and exited 0 (rc $rc)" test "$rc" -eq 0 -a "$n" -ge 30
+
+# Without CAP_SYS_ADMIN (device opened as root, then every capability dropped).
+t_exit "ATTACH without CAP_SYS_ADMIN" 1 $CV -U attach $CG/e
+t_match "ATTACH errno" "EPERM" "$T_OUT"
+t_exit "SELFTEST without CAP_SYS_ADMIN" 1 $CV -U selftest
+t_match "SELFTEST errno" "EPERM" "$T_OUT"
+t_check "ATTACH as root" $CV attach $CG/e
+t_exit "DETACH without CAP_SYS_ADMIN" 1 $CV -U detach $CG/e
+t_match "DETACH errno" "EPERM" "$T_OUT"
+t_exit "read-only STATUS works without capabilities" 0 $CV -U status
+t_exit "read-only LIST works without capabilities" 0 $CV -U list
+t_match "the profile is still attached" "^total=1\$" "$T_OUT"
+
+# Module lifetime.
+t_check_fails "rmmod refused while a profile is attached" rmmod cpuidvirt
+t_check "module still loaded" test -c /dev/cpuidvirt
+t_check "DETACH" $CV detach $CG/e
+t_check "rmmod after DETACH" rmmod cpuidvirt
+t_check "no /dev/cpuidvirt after rmmod" test ! -e /dev/cpuidvirt
+t_check "CPUID works after unload" "$BIN/cpuidq" 1
+t_check "module loads again" modprobe cpuidvirt
+t_check "selftest again" $CV selftest
+t_check "ATTACH after reload" $CV attach $CG/e
+# The cgroup goes away while attached: DETACH by id still finds it.
+id=$($CV cgid $CG/e)
+t_check "rmdir of an attached, empty cgroup" rmdir $CG/e
+t_check "DETACH by id of the removed cgroup" $CV detach --id "$id"
+t_check "rmmod" rmmod cpuidvirt
+t_done

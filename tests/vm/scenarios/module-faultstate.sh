@@ -1,0 +1,73 @@
+#!/bin/sh
+# modes: absent working lie-drop lie-store
+# kernels: 6.1 6.12
+# The module's CPUID-faulting support state on each CPU behaviour: detected
+# at load (absent, enable bit does not stick), then by the behavioural
+# selftest (never traps -> lying, all CPUs trap -> verified). ATTACH is
+# refused with EOPNOTSUPP until verified. Uses cvctl (tests/guest/cvctl.c).
+. /opt/cpuidvirt/lib.sh
+
+CV=$BIN/cvctl
+CG=/sys/fs/cgroup
+grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG || t_skip_all "cannot mount cgroup2"
+mkdir -p $CG/mfs
+
+t_check "module loads" modprobe cpuidvirt
+t_check "/dev/cpuidvirt is a character device" test -c /dev/cpuidvirt
+t_eq "/dev/cpuidvirt mode is 0600" "600" "$(stat -c %a /dev/cpuidvirt)"
+t_exit "VERSION" 0 $CV version
+t_match "VERSION reports api 1 and the module version" "^api=1 module=[0-9]" "$T_OUT"
+
+state_of() { sed -n 's/^state=\([0-9]*\).*/\1/p'; }
+reason_of() { sed -n 's/^reason=//p'; }
+
+st=$($CV status)
+case $CPU_MODE in
+absent)
+	t_eq "state at load is ABSENT" 0 "$(echo "$st" | state_of)"
+	t_match "reason names MSR_PLATFORM_INFO bit 31" "MSR_PLATFORM_INFO bit 31 is clear: this CPU/hypervisor has no CPUID faulting" "$(echo "$st" | reason_of)"
+	t_exit "SELFTEST is EOPNOTSUPP" 1 $CV selftest
+	t_match "SELFTEST errno" "EOPNOTSUPP" "$T_OUT"
+	;;
+lie-drop)
+	t_eq "state at load is LYING_NO_STICK" 1 "$(echo "$st" | state_of)"
+	t_match "reason says the enable bit does not stick" "enable bit does not stick on CPU [0-9]+: the hypervisor ignores MSR_MISC_FEATURES_ENABLES writes" "$(echo "$st" | reason_of)"
+	t_exit "SELFTEST is EOPNOTSUPP" 1 $CV selftest
+	t_match "SELFTEST errno" "EOPNOTSUPP" "$T_OUT"
+	;;
+lie-store)
+	t_eq "state at load is UNVERIFIED" 3 "$(echo "$st" | state_of)"
+	t_match "reason asks for the selftest" "run .cpuidctl selftest." "$(echo "$st" | reason_of)"
+	t_exit "SELFTEST runs" 0 $CV selftest
+	t_match "SELFTEST: CPU 0 did not trap" "^cpu 0: trapped=0 signature=no state=2" "$T_OUT"
+	st=$($CV status)
+	t_eq "state after selftest is LYING_NO_TRAP" 2 "$(echo "$st" | state_of)"
+	t_match "reason says CPUID did not trap" "CPUID did not trap on CPU [0-9]+ with faulting enabled: the hypervisor advertises CPUID faulting but does not implement it" "$(echo "$st" | reason_of)"
+	;;
+working)
+	t_eq "state at load is UNVERIFIED" 3 "$(echo "$st" | state_of)"
+	t_match "reason asks for the selftest" "run .cpuidctl selftest." "$(echo "$st" | reason_of)"
+	t_exit "ATTACH before the selftest is EOPNOTSUPP" 1 $CV attach $CG/mfs
+	t_match "ATTACH errno before the selftest" "EOPNOTSUPP" "$T_OUT"
+	t_exit "SELFTEST runs" 0 $CV selftest
+	t_match "SELFTEST: CPU 0 trapped and saw the signature" "^cpu 0: trapped=1 signature=yes" "$T_OUT"
+	t_match "SELFTEST: CPU 1 trapped and saw the signature" "^cpu 1: trapped=1 signature=yes state=4" "$T_OUT"
+	st=$($CV status)
+	t_eq "state after selftest is VERIFIED" 4 "$(echo "$st" | state_of)"
+	t_match "all online CPUs verified" "online=([0-9]+) verified=\\1 " "$st"
+	t_match "reason says verified" "verified on all [0-9]+ online CPUs" "$(echo "$st" | reason_of)"
+	t_exit "SELFTEST again keeps VERIFIED" 0 $CV selftest
+	t_match "second SELFTEST state" "state=4" "$T_OUT"
+	t_exit "ATTACH works once verified" 0 $CV attach $CG/mfs
+	t_exit "DETACH" 0 $CV detach $CG/mfs
+	;;
+esac
+if [ "$CPU_MODE" != working ]; then
+	t_exit "ATTACH is EOPNOTSUPP without verified faulting" 1 $CV attach $CG/mfs 1/0/eax/0/0
+	t_match "ATTACH errno" "EOPNOTSUPP" "$T_OUT"
+	t_exit "a plain CPUID still works" 0 "$BIN/cpuidq" 0
+fi
+t_check "rmmod succeeds" rmmod cpuidvirt
+t_check "module loads again" modprobe cpuidvirt
+rmdir $CG/mfs
+t_done

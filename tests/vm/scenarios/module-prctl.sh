@@ -1,0 +1,59 @@
+#!/bin/sh
+# modes: working
+# kernels: 6.1 6.12
+# ARCH_SET_CPUID / ARCH_GET_CPUID with the module loaded: a task outside
+# any profile that arms faulting itself (rr-style) still gets SIGSEGV; a
+# masked task cannot turn faulting off (EPERM) and ARCH_GET_CPUID tells it
+# what it asked for itself, not that the profile makes it fault.
+. /opt/cpuidvirt/lib.sh
+
+CV=$BIN/cvctl
+CG=/sys/fs/cgroup
+grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG || t_skip_all "cannot mount cgroup2"
+
+in_cg()
+{
+	_cg=$1
+	shift
+	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$_cg" "$@"
+}
+
+t_check "module loads" modprobe cpuidvirt
+t_check "selftest verifies faulting" $CV selftest
+mkdir -p $CG/p
+t_check "ATTACH to p" $CV attach $CG/p 6/0/ecx/0/0xb1
+
+out=$($CV selfarm)
+t_match "outside: ARCH_SET_CPUID(0) succeeds, GET reports 0" "^set0=OK get=0\$" "$out"
+t_match "outside, self-armed: CPUID gets SIGSEGV" "^cpuid sigsegv\$" "$out"
+t_match "STATUS counts it as left to the kernel" "foreign=[1-9]" "$($CV status)"
+
+out=$(in_cg $CG/p $CV prctl)
+t_match "masked: GET 1, SET(0) and SET(1) refused with EPERM, GET still 1" "^get=1 set0=EPERM set1=EPERM get=1\$" "$out"
+out=$(in_cg $CG/p $CV selfarm)
+t_match "masked: self-arming refused" "^set0=EPERM get=1\$" "$out"
+t_match "masked: CPUID emulated, not SIGSEGV" "^cpuid eax=" "$out"
+
+# A task that asked for faulting, then got masked, then unmasked.
+mkfifo /tmp/mp.fifo
+$CV asked-wait /tmp/mp.fifo 6 0 >/tmp/mp.out 2>&1 &
+pid=$!
+sleep 1
+t_match "asked task: ARCH_SET_CPUID(0) OK" "^set0=OK" "$(cat /tmp/mp.out)"
+echo $pid > $CG/p/cgroup.procs
+echo go >/tmp/mp.fifo
+sleep 1
+t_match "asked, then masked: GET still reports its own request (0)" "^get=0\$" "$(tail -n2 /tmp/mp.out | head -n1)"
+t_match "asked, then masked: CPUID is emulated" "ecx=000000b1" "$(tail -n1 /tmp/mp.out)"
+echo $pid > $CG/cgroup.procs
+echo go >/tmp/mp.fifo
+sleep 1
+t_match "moved out again: its own faulting is back (SIGSEGV)" "^cpuid sigsegv\$" "$(tail -n1 /tmp/mp.out)"
+echo quit >/tmp/mp.fifo
+wait $pid
+rm -f /tmp/mp.fifo /tmp/mp.out
+
+t_check "DETACH p" $CV detach $CG/p
+rmdir $CG/p
+t_check "rmmod" rmmod cpuidvirt
+t_done
