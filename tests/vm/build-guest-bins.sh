@@ -3,17 +3,25 @@
 #   tests/guest/NAME.c -> NAME (dynamic), NAME.static (-static), and
 #   NAME.m32 (-m32 -static) when the file has a line "/* build: m32 */"
 #   and gcc-multilib is installed; tests/vm/substrate.c -> substrate.
-# With --tap FILE, one result line per program goes to FILE.
+# With --tap FILE, one result line per program goes to FILE; --out DIR
+# builds into DIR instead.
 # Exits 1 if any program failed to build (the others are still built).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/.cache/guest-bin
 tap=/dev/null
-[ "${1:-}" = "--tap" ] && tap=$2
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--tap) tap=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	*) echo "build-guest-bins: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+done
 CC=${CC:-gcc}
 CFLAGS="-O2 -g -Wall -Wextra -I$top/uapi"
-mkdir -p "$out.new"
-rm -f "$out.new"/*
+# Private staging dir: other engineers may build at the same time.
+mkdir -p "$(dirname "$out")"
+new=$(mktemp -d "$out.new.XXXXXX")
 
 have_m32=0
 if echo 'int main(void){return 0;}' | $CC -m32 -static -x c -o /dev/null - 2>/dev/null; then
@@ -24,10 +32,10 @@ fail=0
 build()	# NAME SRC
 {
 	local name=$1 src=$2 err
-	if err=$($CC $CFLAGS -o "$out.new/$name" "$src" 2>&1) &&
-		err=$err$($CC $CFLAGS -static -o "$out.new/$name.static" "$src" 2>&1) &&
+	if err=$($CC $CFLAGS -o "$new/$name" "$src" 2>&1) &&
+		err=$err$($CC $CFLAGS -static -o "$new/$name.static" "$src" 2>&1) &&
 		{ ! grep -q '^/\* build: m32 \*/' "$src" || [ $have_m32 = 0 ] ||
-			err=$err$($CC $CFLAGS -m32 -static -o "$out.new/$name.m32" "$src" 2>&1); }; then
+			err=$err$($CC $CFLAGS -m32 -static -o "$new/$name.m32" "$src" 2>&1); }; then
 		echo "ok - guest-bins: $name builds" >>"$tap"
 		[ -z "$err" ] || printf '%s\n' "$err" >&2
 	else
@@ -46,6 +54,9 @@ build substrate "$top/tests/vm/substrate.c"
 if grep -lq '^/\* build: m32 \*/' "$top"/tests/guest/*.c 2>/dev/null && [ $have_m32 = 0 ]; then
 	echo "build-guest-bins: no working gcc -m32 (gcc-multilib), NAME.m32 programs not built" >&2
 fi
-rm -rf "$out"
-mv "$out.new" "$out"
+chmod 755 "$new"
+rm -rf "$out.old.$$"
+[ -e "$out" ] && mv "$out" "$out.old.$$"
+mv "$new" "$out"
+rm -rf "$out.old.$$"
 exit $fail

@@ -1,15 +1,17 @@
 #!/bin/bash
-# build-modules.sh [--tap FILE] [--quiet] [--cached] SERIES...   (6.1 6.12)
+# build-modules.sh [--tap FILE] [--quiet] [--cached] [--ko-out FILE] SERIES...
+# (SERIES: 6.1 6.12; --ko-out copies the fresh .ko, for one SERIES)
 # Build cpuidvirt.ko for each guest kernel from a copy of Kbuild, module/
 # and uapi/ in .cache/build/module-KVER/, against the installed headers
 # (/lib/modules/KVER/build), with W=1. Result lines per kernel: it builds,
 # and it builds without compiler warnings. Exits 1 if a build failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-tap=/dev/null quiet=0 cached=0
+tap=/dev/null quiet=0 cached=0 koout=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--cached) cached=1; shift ;;
+	--ko-out) koout=$2; shift 2 ;;
 	--tap) tap=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
 	*) break ;;
@@ -32,11 +34,16 @@ for series in "$@"; do
 		fail=1
 		continue
 	fi
+	# One build per kernel at a time (several engineers share .cache).
+	mkdir -p "$top/.cache/build"
+	exec 9>"$top/.cache/build/module-$kver.lock"
+	flock 9
 	# --cached: skip when the sources are those of the last good build.
 	sum=$( { echo "$kver"; cd "$top" && find Kbuild module uapi -type f ! -name '.*' |
 		LC_ALL=C sort | xargs sha256sum; } | sha256sum | cut -c1-16)
 	if [ $cached = 1 ] && [ -f "$dir/cpuidvirt.ko" ] &&
 		[ "$(cat "$dir/.srcsum" 2>/dev/null)" = "$sum" ]; then
+		[ -z "$koout" ] || cp "$dir/cpuidvirt.ko" "$koout"
 		continue
 	fi
 	# A fresh copy each time: Kbuild writes objects next to the sources.
@@ -58,6 +65,8 @@ for series in "$@"; do
 	fi
 	echo "ok - $name: builds" | tee -a "$tap"
 	echo "$sum" >"$dir/.srcsum"
+	[ -z "$koout" ] || cp "$dir/cpuidvirt.ko" "$koout"
+	exec 9>&-
 	warn=$(grep -E 'warning:' "$blog")
 	if [ -z "$warn" ]; then
 		echo "ok - $name: no compiler warnings with W=1" | tee -a "$tap"

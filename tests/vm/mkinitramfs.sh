@@ -1,6 +1,7 @@
 #!/bin/bash
 # mkinitramfs.sh --kernel 6.1|6.12 --conf BOOTCONF --out FILE.cpio
 #                [--module KO] [--scenario-file SH]... [--extra-module KO]...
+#                [--kroot DIR] [--bins DIR (default .cache/guest-bin)]
 # Assemble a test guest's root file system and pack it as a newc cpio:
 # busybox (static), kmod, glibc's runtime, msr.ko from the kernel package
 # plus cpuidvirt.ko (depmod'ed), cpuidctl and crun with their ldd closures,
@@ -8,7 +9,7 @@
 # tests/vm/scenarios/*.sh, the extra scenario files given, and the init.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-series= conf= out= ko= kroot=
+series= conf= out= ko= kroot= bins=$top/.cache/guest-bin
 extra=()
 xmods=()
 while [ $# -gt 0 ]; do
@@ -18,6 +19,7 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift 2 ;;
 	--module) ko=$2; shift 2 ;;
 	--kroot) kroot=$2; shift 2 ;;
+	--bins) bins=$2; shift 2 ;;
 	--scenario-file) extra+=("$2"); shift 2 ;;
 	--extra-module) xmods+=("$2"); shift 2 ;;
 	*) echo "mkinitramfs: unknown argument '$1'" >&2; exit 2 ;;
@@ -100,7 +102,7 @@ for m in "${xmods[@]}"; do
 done
 depmod -b "$root" "$kver"
 
-cp -a "$top/.cache/guest-bin/." "$root/opt/cpuidvirt/bin/"
+cp -a "$bins/." "$root/opt/cpuidvirt/bin/"
 cp "$top/tests/vm/lib.sh" "$root/opt/cpuidvirt/lib.sh"
 for s in "$top"/tests/vm/scenarios/*.sh "${extra[@]}"; do
 	[ -f "$s" ] && [ -x "$s" ] && cp "$s" "$root/opt/cpuidvirt/scenarios/"

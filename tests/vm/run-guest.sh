@@ -61,9 +61,15 @@ work=$top/.cache/boot/$name
 mkdir -p "$results" "$logs" "$work"
 tap=$results/vm-$name.tap
 log=$logs/$name.log
-rm -f "$tap" "$log"
 
 note() { [ $quiet = 1 ] || echo "run-guest[$name]: $*" >&2; }
+# Two runs of the same kernel/mode/tag would share files: take turns.
+exec 8>"$work.lock"
+if ! flock -n 8; then
+	note "another run of $name is in progress, waiting for it"
+	flock 8
+fi
+rm -f "$tap" "$log"
 # A failure before the guest boots is still a result line.
 die() {
 	echo "not ok - boot-$name: $*" | tee -a "$tap"
@@ -75,17 +81,19 @@ qemu=$("$vm/build-qemu.sh") || die "QEMU build failed (see .cache/qemu/*/build.l
 kroot=$("$vm/fetch-kernel.sh" "$series") || die "cannot fetch the $series kernel"
 
 ko=
-if "$vm/build-modules.sh" --quiet --cached "$series" >"$work/module-build.log" 2>&1; then
-	ko=$(find "$top/.cache/build/module-$kver" -name cpuidvirt.ko | head -n1)
+rm -f "$work/cpuidvirt.ko"
+if "$vm/build-modules.sh" --quiet --cached --ko-out "$work/cpuidvirt.ko" "$series" \
+	>"$work/module-build.log" 2>&1; then
+	ko=$work/cpuidvirt.ko
 else
 	note "module build for $kver failed, booting without cpuidvirt.ko:"
 	tail -n 15 "$work/module-build.log" | sed 's/^/    /' >&2
 fi
 if [ -f "$top/tools/cpuidctl/Makefile" ]; then
-	make -s -C "$top/tools/cpuidctl" >"$work/cpuidctl-build.log" 2>&1 ||
+	flock "$top/.cache/cpuidctl-build.lock" make -s -C "$top/tools/cpuidctl" >"$work/cpuidctl-build.log" 2>&1 ||
 		{ note "cpuidctl build failed, see $work/cpuidctl-build.log"; tail -n 15 "$work/cpuidctl-build.log" >&2; }
 fi
-"$vm/build-guest-bins.sh" || note "some test programs failed to build (see above)"
+"$vm/build-guest-bins.sh" --out "$work/bin" || note "some test programs failed to build (see above)"
 
 # Boot configuration and extra scenarios for this run only.
 conf=$work/boot.conf
@@ -131,7 +139,7 @@ if [ ${#cmds[@]} -gt 0 ]; then
 	extra+=(--scenario-file "$cs")
 fi
 initrd=$work/initramfs.cpio
-"$vm/mkinitramfs.sh" --kernel "$series" --kroot "$kroot" --conf "$conf" --out "$initrd" \
+"$vm/mkinitramfs.sh" --kernel "$series" --kroot "$kroot" --bins "$work/bin" --conf "$conf" --out "$initrd" \
 	${ko:+--module "$ko"} "${extra[@]}" || die "initramfs build failed"
 
 # KVM only when a probe boot proved it (tests/vm/kvm-probe.sh); the lying
