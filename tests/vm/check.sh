@@ -47,6 +47,9 @@ else
 fi
 
 phase modules tests/vm/build-modules.sh --quiet --tap "$results/module-build.tap" $KERNELS
+# Real dkms add/build/install for both kernels (tests/host/dkms-check.sh
+# writes dkms.tap); its modules go into the initramfs for dkms-* scenarios.
+phase dkms tests/host/dkms-check.sh
 
 phase qemu must testbed "testbed: patched QEMU builds" tests/vm/build-qemu.sh
 for k in $KERNELS; do
