@@ -20,6 +20,7 @@ Suite *features_suite(void);
 Suite *dump_suite(void);
 Suite *profile_suite(void);
 Suite *lcd_suite(void);
+Suite *module_data_suite(void);
 
 /* Helpers (unit_main.c). */
 char *read_text(const char *path);
