@@ -14,7 +14,7 @@ work=$top/.cache/capture-dumps
 
 qemu=$("$top/tests/vm/build-qemu.sh")
 kroot=$("$top/tests/vm/fetch-kernel.sh" 6.12)
-vmlinuz=$(ls "$kroot"/boot/vmlinuz-* | head -n1)
+vmlinuz=$(find "$kroot/boot" -name "vmlinuz-*" | head -n1)
 for t in busybox cpuid cpio; do
 	command -v $t >/dev/null || { echo "capture-qemu: $t is missing (scripts/install-deps.sh)" >&2; exit 1; }
 done
@@ -66,4 +66,4 @@ for model in "$@"; do
 	fi
 	echo "capture-qemu: $out/qemu-$model.txt ($(grep -c 0x "$out/qemu-$model.txt") entries); $same"
 done
-exit ${rc:-0}
+exit "${rc:-0}"

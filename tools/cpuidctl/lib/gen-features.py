@@ -199,7 +199,6 @@ def main():
             sys.exit('duplicate name %s: %s and %s' % (r[1], seen_name[r[1]], r[0]))
         seen_name[r[1]] = r[0]
 
-    ids = {r[0] for r in rows}
     bykname = {}
     for r in rows:
         if 'FEAT_ALIAS' not in r[7]:
