@@ -1,17 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Kernel-version differences, in one place. The oldest supported kernel is
- * 6.1 (Debian 12); see docs/module.md for why and for what older kernels
- * would need.
+ * Kernel-version differences, in one place. Kbuild turns the version of
+ * the headers being built against into CV_HAVE_* feature macros (and
+ * refuses kernels older than 6.1, the oldest supported: docs/module.md
+ * says why), so nothing below compares version numbers.
  */
 #ifndef CPUIDVIRT_COMPAT_H
 #define CPUIDVIRT_COMPAT_H
-
-#include <linux/version.h>
-
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
-#error "cpuidvirt needs Linux 6.1 or later (see docs/module.md)"
-#endif
 
 /*
  * do_arch_prctl_common(int option, unsigned long arg2) in 6.1 and 6.12
@@ -23,7 +18,7 @@
 #define CV_PRCTL_ARG_VALUE	1
 
 /* The MSR accessors were renamed (rdmsrl -> rdmsrq) in 6.16. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 16, 0)
+#ifdef CV_HAVE_RDMSRQ
 #define cv_rdmsr_safe(msr, p)	rdmsrq_safe(msr, p)
 #define cv_wrmsr_safe(msr, v)	wrmsrq_safe(msr, v)
 #else

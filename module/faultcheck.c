@@ -78,24 +78,31 @@ unsigned int cv_cpus_verified(void)
 
 void cv_fault_reason(char *buf, size_t len)
 {
+	int cpu = READ_ONCE(cv_bad_cpu);
+
 	switch (cv_fault_state()) {
 	case CPUIDVIRT_FAULT_ABSENT:
-		snprintf(buf, len, "MSR_PLATFORM_INFO bit 31 is clear: this CPU/hypervisor has no CPUID faulting");
+		snprintf(buf, len,
+			 "MSR_PLATFORM_INFO bit 31 is clear: this CPU/hypervisor has no CPUID faulting");
 		break;
 	case CPUIDVIRT_FAULT_LYING_NO_STICK:
-		snprintf(buf, len, "the CPUID-faulting enable bit does not stick on CPU %d: the hypervisor ignores MSR_MISC_FEATURES_ENABLES writes",
-			 READ_ONCE(cv_bad_cpu));
+		snprintf(buf, len,
+			 "the CPUID-faulting enable bit does not stick on CPU %d: the hypervisor ignores MSR_MISC_FEATURES_ENABLES writes",
+			 cpu);
 		break;
 	case CPUIDVIRT_FAULT_LYING_NO_TRAP:
-		snprintf(buf, len, "CPUID did not trap on CPU %d with faulting enabled: the hypervisor advertises CPUID faulting but does not implement it",
-			 READ_ONCE(cv_bad_cpu));
+		snprintf(buf, len,
+			 "CPUID did not trap on CPU %d with faulting enabled: the hypervisor advertises CPUID faulting but does not implement it",
+			 cpu);
 		break;
 	case CPUIDVIRT_FAULT_UNVERIFIED:
-		snprintf(buf, len, "CPUID faulting is advertised but verified on %u of %u CPUs: run `cpuidctl selftest`",
+		snprintf(buf, len,
+			 "CPUID faulting is advertised but verified on %u of %u CPUs: run `cpuidctl selftest`",
 			 cv_cpus_verified(), num_online_cpus());
 		break;
 	case CPUIDVIRT_FAULT_VERIFIED:
-		snprintf(buf, len, "CPUID faulting verified on all %u online CPUs",
+		snprintf(buf, len,
+			 "CPUID faulting verified on all %u online CPUs",
 			 num_online_cpus());
 		break;
 	}

@@ -70,6 +70,14 @@
  *   returns it in trapped. Once every online CPU has trapped the state
  *   becomes VERIFIED; a CPU that did not trap makes it LYING_NO_TRAP.
  *   EOPNOTSUPP when the state is ABSENT or LYING_NO_STICK (nothing to test).
+ *
+ * arch_prctl(ARCH_SET_CPUID) from a masked thread is refused with EPERM
+ * (not virtualized): turning faulting off would unmask it. Its
+ * ARCH_GET_CPUID reports what the thread itself asked for before it was
+ * masked (1 unless it called ARCH_SET_CPUID(0)), not the profile's
+ * faulting. A thread outside every profile that arms faulting itself
+ * (rr-style) keeps getting SIGSEGV from CPUID, exactly as without the
+ * module.
  */
 #ifndef _UAPI_LINUX_CPUIDVIRT_H
 #define _UAPI_LINUX_CPUIDVIRT_H
