@@ -16,7 +16,10 @@ T=$TOP/build/dkms
 RESULTS=$TOP/build/results
 TAP=$RESULTS/dkms.tap
 LOG=$T/log
-mkdir -p "$RESULTS"
+mkdir -p "$RESULTS" "$TOP/build"
+# One run at a time: make check and a developer may start it together.
+exec 9>"$TOP/build/dkms.lock"
+flock 9
 : >"$TAP"
 failed=0
 
