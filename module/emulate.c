@@ -41,11 +41,15 @@ static unsigned int cv_decode(const u8 *buf, unsigned int n, bool is64)
 		case 0xf2: case 0xf3:
 			continue;
 		}
+		/*
+		 * REX (40-4F) is a prefix only in 64-bit mode (inc/dec in
+		 * 32-bit code). The CPU ignores one that is not right before
+		 * the opcode, so it may appear among the legacy prefixes too.
+		 */
+		if (is64 && (buf[i] & 0xf0) == 0x40)
+			continue;
 		break;
 	}
-	/* REX is only a prefix in 64-bit mode, and only right before the opcode. */
-	if (is64 && i < n && (buf[i] & 0xf0) == 0x40)
-		i++;
 	if (i + 2 > n || buf[i] != 0x0f || buf[i + 1] != 0xa2)
 		return 0;
 	return i + 2;

@@ -18,6 +18,7 @@
  *                                     CPUID before and after moving itself
  *   cvctl fork LEAF SUB               a forked child's CPUID (no exec)
  *   cvctl threads N LEAF SUB          CPUID in N new threads, one line each
+ *   cvctl prefixes                    CPUID(6) with prefixes, ECX each; HLT
  *   cvctl selfarm                     rr-style ARCH_SET_CPUID(0), then CPUID
  *   cvctl prctl                       ARCH_GET/SET_CPUID as seen by this task
  *   cvctl asked-wait FIFO LEAF SUB    ARCH_SET_CPUID(0); then for each line
@@ -750,6 +751,38 @@ static void cpuid_or_segv(const char *tag, uint32_t leaf, uint32_t sub)
 	printf("%s eax=%08x ebx=%08x ecx=%08x edx=%08x\n", tag, r[0], r[1], r[2], r[3]);
 }
 
+/*
+ * CPUID(6,0) with prefixes the decoder must skip; prints ECX for each
+ * encoding. A non-CPUID #GP (HLT at CPL 3) must still be SIGSEGV.
+ */
+#define CPUID_ENC(name, bytes)						\
+	do {								\
+		uint32_t a = 6, b, c = 0, d;				\
+		__asm__ volatile(bytes					\
+				 : "+a"(a), "=b"(b), "+c"(c), "=d"(d));	\
+		printf("%s ecx=%08x\n", name, c);			\
+	} while (0)
+
+static int cmd_prefixes(void)
+{
+	CPUID_ENC("plain", ".byte 0x0f, 0xa2");
+	CPUID_ENC("66", ".byte 0x66, 0x0f, 0xa2");
+	CPUID_ENC("f3", ".byte 0xf3, 0x0f, 0xa2");
+	CPUID_ENC("2e-3e-26-64-65-36", ".byte 0x2e, 0x3e, 0x26, 0x64, 0x65, 0x36, 0x0f, 0xa2");
+	CPUID_ENC("67-f2", ".byte 0x67, 0xf2, 0x0f, 0xa2");
+	CPUID_ENC("rex.w", ".byte 0x48, 0x0f, 0xa2");
+	CPUID_ENC("66-rex", ".byte 0x66, 0x41, 0x0f, 0xa2");
+	CPUID_ENC("rex-66", ".byte 0x48, 0x66, 0x0f, 0xa2");
+	signal(SIGSEGV, on_segv);
+	if (sigsetjmp(segv_jmp, 1)) {
+		printf("hlt sigsegv\n");
+		return 0;
+	}
+	__asm__ volatile("hlt");
+	printf("hlt returned\n");
+	return 0;
+}
+
 static long arch_prctl(int op, unsigned long arg)
 {
 	return syscall(SYS_arch_prctl, op, arg) < 0 ? -errno : 0;
@@ -835,6 +868,8 @@ int main(int argc, char **argv)
 		return cmd_threads(num(argv[0]), num(argv[1]), num(argv[2]));
 	if (!strcmp(cmd, "selfarm") && !argc)
 		return cmd_selfarm();
+	if (!strcmp(cmd, "prefixes") && !argc)
+		return cmd_prefixes();
 	if (!strcmp(cmd, "prctl") && !argc)
 		return cmd_prctl();
 	if (!strcmp(cmd, "asked-wait") && argc == 3)

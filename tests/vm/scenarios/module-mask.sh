@@ -66,6 +66,13 @@ else
 fi
 t_eq "a program outside is native" "$native6" "$(reg ecx $Q 6 0)"
 
+# --- prefixed CPUID is decoded; other #GP faults still kill ---------------
+out=$(in_cg $CG/m $CV prefixes)
+for enc in plain 66 f3 2e-3e-26-64-65-36 67-f2 rex.w 66-rex rex-66; do
+	t_eq "prefixed CPUID ($enc) is emulated" 000000a1 "$(echo "$out" | sed -n "s/^$enc ecx=//p")"
+done
+t_match "a masked task's HLT (#GP, not CPUID) still gets SIGSEGV" "^hlt sigsegv\$" "$out"
+
 # --- glibc's ld.so (CPUID before main, right after exec) ------------------
 if [ $(( 0x$native7 & 0x20 )) -ne 0 ]; then
 	out=$($LDSO --list-diagnostics)
