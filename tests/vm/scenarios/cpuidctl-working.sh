@@ -161,6 +161,46 @@ mkdir -p $CG/runparent
 t_exit "run --cgroup-parent" 0 $CTL run --profile x86-64-v2 --cgroup-parent runparent -- cat /proc/self/cgroup
 t_match "run --cgroup-parent: transient cgroup under it" "^0::/runparent/cpuidctl-run-[0-9]+$" "$T_OUT"
 rmdir $CG/runparent
+# A profile outlives its cgroup's directory until removed by id.
+mkdir $CG/gone
+$CTL profile apply x86-64-v2 gone >/dev/null
+set -- $(ls -di $CG/gone)
+gone_id=$1
+rmdir $CG/gone
+t_exit "list with a removed cgroup" 0 $CTL profile list
+t_match "list shows the removed cgroup by id" "^id:$gone_id x86-64-v2 rules=" "$T_OUT"
+t_exit "status with a removed cgroup" 0 $CTL status
+t_match "status names the removed cgroup" "\\(removed cgroup, id $gone_id\\)" "$T_OUT"
+t_exit "remove --id" 0 $CTL profile remove --id "$gone_id"
+t_exit "remove --id again: no profile" 1 $CTL profile remove --id "$gone_id"
+t_match "remove --id again message" "cgroup id $gone_id has no profile" "$T_OUT"
+
+# run: SIGTERM is forwarded, and cleanup still happens.
+$CTL run --profile x86-64-v2 -- sleep 60 >/dev/null 2>&1 &
+rpid=$!
+i=0
+while [ $i -lt 100 ]; do
+	d=$(find $CG -maxdepth 2 -name 'cpuidctl-run-*' | head -n1)
+	[ -n "$d" ] && [ -s "$d/cgroup.procs" ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -TERM $rpid
+wait $rpid
+t_eq "run forwards SIGTERM (exit 128+15)" 143 $?
+t_eq "run after SIGTERM removed its cgroup" "" "$(find $CG -maxdepth 2 -name 'cpuidctl-run-*')"
+
+# run: a command that leaves a process behind keeps cgroup and profile.
+t_exit "run with a leftover process" 0 $CTL run --profile x86-64-v2 -- sh -c 'sleep 60 >/dev/null 2>&1 & exit 0'
+t_match "run warns about the leftover process" "warning: .*cpuidctl-run-[0-9]+ still has processes; it keeps its profile" "$T_OUT"
+d=$(find $CG -maxdepth 2 -name 'cpuidctl-run-*' | head -n1)
+t_match "the leftover cgroup is still profiled" "^/${d#$CG/} x86-64-v2 " "$($CTL profile list)"
+if [ -n "$d" ]; then
+	kill $(cat "$d/cgroup.procs") 2>/dev/null
+	$CTL profile remove "$d" >/dev/null
+	i=0
+	while ! rmdir "$d" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+fi
 t_exit "run without --profile: usage" 2 $CTL run -- true
 t_exit "run without command: usage" 2 $CTL run --profile x86-64-v2
 
