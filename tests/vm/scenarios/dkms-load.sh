@@ -16,7 +16,9 @@ if [ ! -f $KO ]; then
 fi
 t_ok "the initramfs has the DKMS-built module $KO"
 t_eq "DKMS module: vermagic names this kernel" "$KVER" "$(modinfo -F vermagic $KO | cut -d' ' -f1)"
-t_eq "DKMS module: signed by the DKMS MOK key" "DKMS module signing key" "$(modinfo -F signer $KO)"
+# The signer name is checked on the host; the guest's kmod cannot parse
+# PKCS#7, so look for the trailer sign-file appends.
+t_eq "DKMS module: signed (sign-file trailer)" "~Module signature appended~" "$(tail -c 28 $KO)"
 
 # Whatever ran before may have loaded the tree build.
 rmmod cpuidvirt 2>/dev/null
