@@ -28,16 +28,37 @@ if echo 'int main(void){return 0;}' | $CC -m32 -static -x c -o /dev/null - 2>/de
 	have_m32=1
 fi
 
+# Compiled programs are kept in .cache/guest-bin-obj/<hash>/, hash of the
+# source, the headers it may include, the flags and the compiler, so a
+# warm run only copies.
+objcache=$top/.cache/guest-bin-obj
+hdrsum=$(cat "$top"/tests/guest/*.h "$top"/uapi/linux/*.h 2>/dev/null | sha256sum | cut -c1-16)
+ccver=$($CC --version | head -n1)
+
 fail=0
 build()	# NAME SRC
 {
-	local name=$1 src=$2 err
+	local name=$1 src=$2 err sum cdir
+	sum=$( { cat "$src"; echo "$hdrsum $CFLAGS $ccver $have_m32"; } | sha256sum | cut -c1-16)
+	cdir=$objcache/$name-$sum
+	if [ -f "$cdir/.ok" ]; then
+		cp -a "$cdir/." "$new/"
+		rm -f "$new/.ok"
+		echo "ok - guest-bins: $name builds" >>"$tap"
+		return 0
+	fi
 	if err=$($CC $CFLAGS -o "$new/$name" "$src" 2>&1) &&
 		err=$err$($CC $CFLAGS -static -o "$new/$name.static" "$src" 2>&1) &&
 		{ ! grep -q '^/\* build: m32 \*/' "$src" || [ $have_m32 = 0 ] ||
 			err=$err$($CC $CFLAGS -m32 -static -o "$new/$name.m32" "$src" 2>&1); }; then
 		echo "ok - guest-bins: $name builds" >>"$tap"
 		[ -z "$err" ] || printf '%s\n' "$err" >&2
+		local tmp
+		tmp=$(mktemp -d "$objcache.XXXXXX" 2>/dev/null) || { mkdir -p "$objcache" && tmp=$(mktemp -d "$objcache.XXXXXX"); }
+		cp -a "$new/$name" "$new/$name".* "$tmp/" 2>/dev/null
+		touch "$tmp/.ok"
+		mkdir -p "$objcache"
+		rm -rf "$cdir" && mv "$tmp" "$cdir" 2>/dev/null || rm -rf "$tmp"
 	else
 		echo "not ok - guest-bins: $name builds" >>"$tap"
 		echo "build-guest-bins: $src failed:" >&2

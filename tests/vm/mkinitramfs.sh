@@ -2,11 +2,15 @@
 # mkinitramfs.sh --kernel 6.1|6.12 --conf BOOTCONF --out FILE.cpio
 #                [--module KO] [--scenario-file SH]... [--extra-module KO]...
 #                [--kroot DIR] [--bins DIR (default .cache/guest-bin)]
-# Assemble a test guest's root file system and pack it as a newc cpio:
-# busybox (static), kmod, glibc's runtime, msr.ko from the kernel package
-# plus cpuidvirt.ko (depmod'ed), cpuidctl and crun with their ldd closures,
-# the guest test programs (.cache/guest-bin), lib.sh, every executable
-# tests/vm/scenarios/*.sh, the extra scenario files given, and the init.
+# Assemble a test guest's root file system as a newc cpio, in two parts
+# that the kernel unpacks in turn:
+#  - base (cached in .cache/initramfs/, keyed by the kernel and the host
+#    packages it copies): busybox (static), kmod, glibc's runtime, crun
+#    with its ldd closure, empty directories, /etc files;
+#  - overlay (every boot): msr.ko from the kernel package plus cpuidvirt.ko
+#    (depmod'ed), cpuidctl with its closure, the guest test programs,
+#    lib.sh, every executable tests/vm/scenarios/*.sh, the extra scenario
+#    files given, the boot configuration and /init.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 series= conf= out= ko= kroot= bins=$top/.cache/guest-bin
@@ -33,16 +37,27 @@ kver=$("$top/scripts/kvers.sh" "$series")
 [ -n "$kroot" ] || kroot=$("$top/tests/vm/fetch-kernel.sh" "$series")
 kmods=$kroot/lib/modules/$kver
 
-root=$(mktemp -d "${TMPDIR:-/tmp}/cpuidvirt-initramfs.XXXXXX")
-trap 'rm -rf "$root"' EXIT
+root=
+trap '[ -z "$root" ] || rm -rf "$root"' EXIT
 
-# Debian's merged-/usr layout, so host paths from ldd work unchanged.
-mkdir -p "$root"/usr/{bin,sbin,lib/x86_64-linux-gnu,lib64} \
-	"$root"/{dev,proc,sys,tmp,run,root,etc,mnt,var/tmp} \
-	"$root/opt/cpuidvirt/bin" "$root/opt/cpuidvirt/scenarios"
-for d in bin sbin lib lib64; do
-	ln -s "usr/$d" "$root/$d"
-done
+# new_root: an empty tree with Debian's merged-/usr layout, so host paths
+# from ldd work unchanged.
+new_root()
+{
+	[ -z "$root" ] || rm -rf "$root"
+	root=$(mktemp -d "${TMPDIR:-/tmp}/cpuidvirt-initramfs.XXXXXX")
+	mkdir -p "$root"/usr/{bin,sbin,lib/x86_64-linux-gnu,lib64}
+	for d in bin sbin lib lib64; do
+		ln -s "usr/$d" "$root/$d"
+	done
+}
+
+# pack FILE: the current tree as a newc cpio.
+pack()
+{
+	(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc --quiet --owner=0:0) >"$1"
+}
 
 # copy_file HOSTPATH: copy to the same path in the guest, resolving links.
 copy_file()
@@ -64,41 +79,66 @@ copy_closure()
 	done
 }
 
-# busybox first, so kmod's tools below replace its applets.
-cp /bin/busybox "$root/usr/bin/busybox"
-for a in $(/bin/busybox --list); do
-	[ "$a" = busybox ] || ln -sf busybox "$root/usr/bin/$a"
-done
-copy_closure /usr/bin/kmod
-for a in modprobe insmod rmmod lsmod depmod modinfo; do
-	ln -sf ../bin/kmod "$root/usr/sbin/$a"
-	rm -f "$root/usr/bin/$a"
-done
+# --- base, cached
+cachedir=$top/.cache/initramfs
+mkdir -p "$cachedir"
+key=$( { sed -n '/^# --- base/,/^# --- end of base/p' "$0"
+	dpkg-query -W busybox-static libc6 libgcc-s1 crun kmod 2>/dev/null
+	echo "$kver"; } | sha256sum | cut -c1-16)
+base=$cachedir/base-$key.cpio
+if [ ! -f "$base" ]; then
+	new_root
+	mkdir -p "$root"/{dev,proc,sys,tmp,run,root,etc,mnt,var/tmp}
+	# busybox first, so kmod's tools below replace its applets.
+	cp /bin/busybox "$root/usr/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ "$a" = busybox ] || ln -sf busybox "$root/usr/bin/$a"
+	done
+	copy_closure /usr/bin/kmod
+	for a in modprobe insmod rmmod lsmod depmod modinfo; do
+		ln -sf ../bin/kmod "$root/usr/sbin/$a"
+		rm -f "$root/usr/bin/$a"
+	done
+	# glibc's runtime: dynamic test programs, ld.so --list-diagnostics.
+	for l in ld-linux-x86-64.so.2 libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 \
+		librt.so.1 libresolv.so.2 libutil.so.1 libgcc_s.so.1; do
+		[ -e "/lib/x86_64-linux-gnu/$l" ] && copy_file "/lib/x86_64-linux-gnu/$l"
+	done
+	copy_file /lib64/ld-linux-x86-64.so.2
+	copy_closure /usr/bin/crun
+	# util-linux tools that Debian's busybox lacks.
+	for b in /usr/bin/mountpoint /usr/bin/flock; do
+		[ -x "$b" ] && copy_closure "$b"
+	done
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+	: >"$root/etc/fstab"
+	pack "$base.$$"
+	mv "$base.$$" "$base"
+	# Bases of older package versions are no longer used.
+	find "$cachedir" -name 'base-*.cpio' ! -newer "$base" ! -name "$(basename "$base")" \
+		-mmin +60 -delete 2>/dev/null || true
+fi
+# --- end of base
 
-# glibc's runtime: dynamic test programs, ld.so --list-diagnostics.
-for l in ld-linux-x86-64.so.2 libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 \
-	librt.so.1 libresolv.so.2 libutil.so.1 libgcc_s.so.1; do
-	[ -e "/lib/x86_64-linux-gnu/$l" ] && copy_file "/lib/x86_64-linux-gnu/$l"
-done
-copy_file /lib64/ld-linux-x86-64.so.2
-copy_closure /usr/bin/crun
-
+# --- overlay, every boot
+new_root
+mkdir -p "$root/opt/cpuidvirt/bin" "$root/opt/cpuidvirt/scenarios"
 if [ -x "$top/tools/cpuidctl/cpuidctl" ]; then
 	copy_closure "$top/tools/cpuidctl/cpuidctl"
 	cp "$top/tools/cpuidctl/cpuidctl" "$root/usr/sbin/cpuidctl"
 fi
 
 # Kernel modules: msr.ko from the package, cpuidvirt.ko, then depmod.
-mkdir -p "$root/lib/modules/$kver/kernel/arch/x86/kernel" "$root/lib/modules/$kver/extra"
-cp "$kmods"/kernel/arch/x86/kernel/msr.ko* "$root/lib/modules/$kver/kernel/arch/x86/kernel/"
+md=$root/lib/modules/$kver
+mkdir -p "$md/kernel/arch/x86/kernel" "$md/extra"
+cp "$kmods"/kernel/arch/x86/kernel/msr.ko* "$md/kernel/arch/x86/kernel/"
 for f in modules.builtin modules.builtin.modinfo modules.order; do
-	[ -e "$kmods/$f" ] && cp "$kmods/$f" "$root/lib/modules/$kver/"
+	[ -e "$kmods/$f" ] && cp "$kmods/$f" "$md/"
 done
-if [ -n "$ko" ]; then
-	cp "$ko" "$root/lib/modules/$kver/extra/cpuidvirt.ko"
-fi
+[ -z "$ko" ] || cp "$ko" "$md/extra/cpuidvirt.ko"
 for m in "${xmods[@]}"; do
-	cp "$m" "$root/lib/modules/$kver/extra/"
+	cp "$m" "$md/extra/"
 done
 depmod -b "$root" "$kver"
 
@@ -111,10 +151,8 @@ cp "$conf" "$root/opt/cpuidvirt/boot.conf"
 cp "$top/tests/vm/init.sh" "$root/init"
 chmod 755 "$root/init"
 
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
-: >"$root/etc/fstab"
-
 mkdir -p "$(dirname "$out")"
-(cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) >"$out.tmp"
+pack "$out.overlay"
+cat "$base" "$out.overlay" >"$out.tmp"
+rm -f "$out.overlay"
 mv "$out.tmp" "$out"

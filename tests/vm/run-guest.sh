@@ -192,7 +192,8 @@ splat=$(grep -E -m3 "$splat_re" "$log")
 if [ ${#problems[@]} = 0 ]; then
 	echo "ok - boot-$name: clean boot, marker reached in ${el}s" >>"$tap"
 else
-	(IFS=';'; echo "not ok - boot-$name: ${problems[*]}") >>"$tap"
+	msg=$(printf '%s; ' "${problems[@]}")
+	echo "not ok - boot-$name: ${msg%; }" >>"$tap"
 	{
 		[ -z "$splat" ] || grep -E -A12 -m1 "$splat_re" "$log" | sed 's/^/    # /'
 		echo "    # console log: $log"
