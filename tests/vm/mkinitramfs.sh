@@ -142,6 +142,13 @@ for m in "${xmods[@]}"; do
 done
 depmod -b "$root" "$kver"
 
+# The DKMS build of the module, if tests/host/dkms-check.sh made one: the
+# dkms-* scenarios load it instead of the tree build (issue 5).
+if [ -f "$top/build/dkms/ko/$kver/cpuidvirt.ko" ]; then
+	mkdir -p "$root/opt/cpuidvirt/dkms"
+	cp "$top/build/dkms/ko/$kver/cpuidvirt.ko" "$root/opt/cpuidvirt/dkms/"
+fi
+
 cp -a "$bins/." "$root/opt/cpuidvirt/bin/"
 cp "$top/tests/vm/lib.sh" "$root/opt/cpuidvirt/lib.sh"
 for s in "$top"/tests/vm/scenarios/*.sh "${extra[@]}"; do
