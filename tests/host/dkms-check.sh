@@ -139,5 +139,23 @@ eq "dkms status is empty after uninstall" "" "$(dk status -m cpuidvirt 2>/dev/nu
 eq "no module left in the install tree" "" "$(find "$T/install" -name 'cpuidvirt.ko*' 2>/dev/null)"
 eq "no source tree left" "" "$(ls "$T/src" 2>/dev/null)"
 
+# 5. make install / uninstall into a staging root: cpuidctl, the hooks.d
+# files (valid JSON naming the installed cpuidctl), the profile directory.
+D=$T/destdir
+check "make install DESTDIR=... PREFIX=/usr" make -s -C "$TOP" install DESTDIR="$D" PREFIX=/usr
+eq "cpuidctl installed" "yes" "$([ -x "$D/usr/bin/cpuidctl" ] && echo yes)"
+eq "profile directory created" "yes" "$([ -d "$D/etc/cpuidvirt/profiles" ] && echo yes)"
+for h in create-runtime:createRuntime poststop:poststop; do
+	f=$D/usr/share/containers/oci/hooks.d/cpuidvirt-${h%%:*}.json
+	got=$(python3 -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+print(j["version"], j["hook"]["path"], " ".join(j["hook"]["args"]), ",".join(j["stages"]),
+      ",".join("%s=%s" % kv for kv in j["when"]["annotations"].items()))' "$f" 2>&1)
+	eq "hooks.d ${h%%:*}: valid, runs /usr/bin/cpuidctl at ${h#*:}" \
+		"1.0.0 /usr/bin/cpuidctl cpuidctl oci-hook ${h#*:} ${h#*:} ^io\\.cpuidvirt\\.profile$=.*" "$got"
+done
+check "make uninstall DESTDIR=..." make -s -C "$TOP" uninstall DESTDIR="$D" PREFIX=/usr
+eq "uninstall leaves no files" "" "$(find "$D" -type f)"
+
 echo "dkms: log in $LOG; modules for the guests in $T/ko/"
 exit $failed
