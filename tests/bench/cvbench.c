@@ -46,7 +46,8 @@ struct regs {
 
 /* The leaves issue 6 asks for; each batch cycles through them. */
 static const uint32_t bench_leaves[] = { 0x0, 0x1, 0x7, 0xd };
-#define NR_LEAVES	(sizeof(bench_leaves) / sizeof(bench_leaves[0]))
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define NR_LEAVES	ARRAY_SIZE(bench_leaves)
 
 /*
  * The bench profile, a plausible "older CPU": no RDRAND/F16C (leaf 1
@@ -63,7 +64,7 @@ static const struct cpuidvirt_rule bench_rules[] = {
 		.and = { ~0u, ~((1u << 5) | (1u << 8) | (1u << 19)), ~0u, ~0u },
 	},
 };
-#define NR_RULES	(sizeof(bench_rules) / sizeof(bench_rules[0]))
+#define NR_RULES	ARRAY_SIZE(bench_rules)
 
 static int opt_batches = 300;
 static int opt_reps = 16;	/* ops per batch = opt_reps * NR_LEAVES */
@@ -1000,15 +1001,32 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "+b:r:w:c:g:l:kmh")) != -1) {
 		switch (c) {
-		case 'b': opt_batches = parse_int(optarg, 1); break;
-		case 'r': opt_reps = parse_int(optarg, 1); break;
-		case 'w': opt_warmup = parse_int(optarg, 0); break;
-		case 'c': opt_cpu = parse_int(optarg, 0); break;
-		case 'g': opt_cgroup = optarg; break;
-		case 'l': opt_label = optarg; break;
-		case 'k': opt_counters++; break;
-		case 'm': opt_masked = 1; break;
-		default: usage();
+		case 'b':
+			opt_batches = parse_int(optarg, 1);
+			break;
+		case 'r':
+			opt_reps = parse_int(optarg, 1);
+			break;
+		case 'w':
+			opt_warmup = parse_int(optarg, 0);
+			break;
+		case 'c':
+			opt_cpu = parse_int(optarg, 0);
+			break;
+		case 'g':
+			opt_cgroup = optarg;
+			break;
+		case 'l':
+			opt_label = optarg;
+			break;
+		case 'k':
+			opt_counters++;
+			break;
+		case 'm':
+			opt_masked = 1;
+			break;
+		default:
+			usage();
 		}
 	}
 	argc -= optind;
