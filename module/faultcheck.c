@@ -154,8 +154,10 @@ int cv_selftest(struct cpuidvirt_selftest *st)
 	enum cpuidvirt_fault_state state;
 	int cpu, ret = 0;
 
-	if (st->flags || st->trapped || st->fault_state)
+	/* trapped and fault_state are outputs: a reused struct is fine. */
+	if (st->flags)
 		return -EINVAL;
+	st->trapped = 0;
 	if (!cv_faulting_usable())
 		return -EOPNOTSUPP;
 	if (st->cpu >= nr_cpu_ids || !cpu_online(st->cpu))
