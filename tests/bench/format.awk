@@ -135,6 +135,14 @@ function traps(what, r,    k) {
 	print " |"
 }
 
+# A count measured in the first log that has it, for row labels.
+function count(r, key, dflt,    k) {
+	for (k = 1; k <= nk; k++)
+		if ((k, r, key) in b)
+			return b[k, r, key]
+	return dflt
+}
+
 END {
 	if (nk == 0) {
 		print "format.awk: no input" > "/dev/stderr"
@@ -164,6 +172,12 @@ END {
 	print "one group (1 profile; start-up; 10,000 profiles) ran interleaved, batch"
 	print "by batch, so their ratios are not skewed by drift of the shared host."
 	print ""
+	np = count("cpuidvirt_10k", "profiles", "10,000")
+	if (np == 10000)
+		np = "10,000"
+	nt = count("attach_threads", "threads", "1,000")
+	if (nt == 1000)
+		nt = "1,000"
 	header("Row")
 	row("1. CPUID, native (no module, unmasked)", "native")
 	row("1. CPUID, emulated by cpuidvirt (1 profile, depth 1)", "cpuidvirt")
@@ -172,13 +186,13 @@ END {
 	row("1. getppid() syscall (no module)", "getppid")
 	row("2. exec+exit dynamic `true`, no profile", "startup_native")
 	row("2. exec+exit dynamic `true`, with profile", "startup_profile")
-	row("3. CPUID emulated, 10,000 profiles attached", "cpuidvirt_10k")
-	row("3. floor (UMIP `sgdt`) again, with 10,000 profiles", "floor_sgdt_10k")
+	row("3. CPUID emulated, " np " profiles attached", "cpuidvirt_10k")
+	row("3. floor (UMIP `sgdt`) again, with " np " profiles", "floor_sgdt_10k")
 	row("3. CPUID emulated, task at cgroup depth 32", "cpuidvirt_depth32")
-	row("3. ATTACH of an empty cgroup (during 10,000 attaches)", "attach_empty")
-	row("3. ATTACH to a cgroup with 1,000 threads, until all are masked", "attach_threads")
+	row("3. ATTACH of an empty cgroup (while making the " np ")", "attach_empty")
+	row("3. ATTACH to a cgroup with " nt " threads, until all are masked", "attach_threads")
 	row("4. CPUID of an unmasked task, 1 profile elsewhere", "unmasked_1")
-	row("4. CPUID of an unmasked task, 10,000 profiles elsewhere", "unmasked_10k")
+	row("4. CPUID of an unmasked task, " np " profiles elsewhere", "unmasked_10k")
 	print ""
 	header("Ratio (target)")
 	printf "| signal / cpuidvirt (≥ 5×)"
@@ -208,10 +222,10 @@ END {
 	printf "| CPUIDs per exec of `true` (module counter), with / without profile"
 	for (k = 1; k <= nk; k++) printf " | %s / %s", fld(k, "startup_profile", "cpuid_per_exec"), fld(k, "startup_native", "cpuid_per_exec")
 	print " |"
-	printf "| 10,000 vs 1 profiles (≈ 1×)"
+	printf "| %s vs 1 profiles (≈ 1×)", np
 	for (k = 1; k <= nk; k++) printf " | %s", ratio(med(k, "cpuidvirt_10k"), med(k, "cpuidvirt"))
 	print " |"
-	printf "| 10,000 vs 1 profiles, each over its own floor run"
+	printf "| %s vs 1 profiles, each over its own floor run", np
 	for (k = 1; k <= nk; k++) {
 		a = ratio(med(k, "cpuidvirt_10k"), med(k, "floor_sgdt_10k"))
 		c = ratio(med(k, "cpuidvirt"), med(k, "floor_sgdt"))
@@ -227,12 +241,12 @@ END {
 	printf "| unmasked (1 profile) / native (≈ 1×)"
 	for (k = 1; k <= nk; k++) printf " | %s", ratio(med(k, "unmasked_1"), med(k, "native"))
 	print " |"
-	printf "| unmasked (10,000 profiles) / native (≈ 1×)"
+	printf "| unmasked (%s profiles) / native (≈ 1×)", np
 	for (k = 1; k <= nk; k++) printf " | %s", ratio(med(k, "unmasked_10k"), med(k, "native"))
 	print " |"
 	traps("1 profile", "unmasked_1")
-	traps("10,000 profiles", "unmasked_10k")
-	printf "| 1,000 threads: ATTACH returned / + QUERY of every thread / CPUIDs trapped after"
+	traps(np " profiles", "unmasked_10k")
+	printf "| %s threads: ATTACH returned / + QUERY of every thread / CPUIDs trapped after", nt
 	for (k = 1; k <= nk; k++) {
 		if (fld(k, "attach_threads", "attach_ns") == "?")
 			printf " | n/a"
