@@ -56,8 +56,15 @@ run_one()
 	out=/tmp/out.$name
 	start=$(date +%s)
 	echo "# --- $name"
-	{ T_NAME=$name timeout -s KILL "$SCENARIO_TIMEOUT" "$@" </dev/null 2>&1
-	  echo $? >/tmp/rc.$name; } | tee "$out"
+	# In its own session, so that whatever it leaves running is killed
+	# afterwards and cannot hold the output pipe (and the boot) open.
+	{
+		T_NAME=$name setsid timeout -s KILL "$SCENARIO_TIMEOUT" "$@" </dev/null 2>&1 &
+		pid=$!
+		wait $pid
+		echo $? >/tmp/rc.$name
+		kill -KILL -- -$pid 2>/dev/null
+	} | tee "$out"
 	rc=$(cat /tmp/rc.$name)
 	grep -E '^(not )?ok - |^    # ' "$out" >&3
 	n_ok=$(grep -c '^ok - ' "$out")
