@@ -26,7 +26,8 @@ printf '# broken on purpose\nmask no-such-feature\n' >$W/profiles/broken.profile
 for d in usr opt proc dev tmp sys; do mkdir -p $W/rootfs/$d; done
 for d in bin sbin lib lib64; do ln -s usr/$d $W/rootfs/$d; done
 
-# bundle NAME ANNOTATIONS CMD: a bundle whose process runs sh -c CMD.
+# bundle NAME ANNOTATIONS CMD: a bundle whose process runs sh -c CMD; the
+# hook applies at $STAGE (default createRuntime).
 # ANNOTATIONS are JSON members ('"k": "v", ...'). crun gives hooks no
 # stderr unless run.oci.hooks.stderr names a file: $W/NAME.hookerr.
 bundle()
@@ -57,8 +58,8 @@ bundle()
 	],
 	"annotations": { $2${2:+,} "run.oci.hooks.stderr": "$W/$1.hookerr" },
 	"hooks": {
-		"createRuntime": [ { "path": "/usr/sbin/cpuidctl",
-			"args": [ "cpuidctl", "oci-hook", "--profile-dir", "$W/profiles", "createRuntime" ] } ],
+		"${STAGE:-createRuntime}": [ { "path": "/usr/sbin/cpuidctl",
+			"args": [ "cpuidctl", "oci-hook", "--profile-dir", "$W/profiles", "${STAGE:-createRuntime}" ] } ],
 		"poststop": [ { "path": "/usr/sbin/cpuidctl",
 			"args": [ "cpuidctl", "oci-hook", "poststop" ] } ]
 	},
@@ -221,6 +222,13 @@ t_eq "noavx2 container runs" 0 "$R_RC"
 t_eq "noavx2 container: avx2 hidden" 0 "$(bit "$(reg 7 0 ebx "$R_OUT")" 5)"
 t_eq "noavx2 container: avx still visible" "$(bit "$host_ecx1" 28)" "$(bit "$(reg 1 0 ecx "$R_OUT")" 28)"
 no_profiles "noavx2: no profile left after the container stopped"
+
+# --- the prestart stage, for runtimes without createRuntime --------------
+STAGE=prestart bundle pre '"io.cpuidvirt.profile": "x86-64-v2"' "$SHOW"
+run pre
+t_eq "prestart hook: container runs" 0 "$R_RC"
+t_eq "prestart hook: avx2 hidden" 0 "$(bit "$(reg 7 0 ebx "$R_OUT")" 5)"
+no_profiles "prestart hook: no profile left after the container stopped"
 
 # --- lifecycle: create, idempotent hook, start, delete ---------------------
 bundle life '"io.cpuidvirt.profile": "x86-64-v2"' "$SHOW"
