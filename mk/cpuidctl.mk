@@ -9,14 +9,17 @@
 TOP ?= $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 BUILD ?= $(TOP)/build
 
-UNIT_LIB_SRCS := $(wildcard $(TOP)/tools/cpuidctl/lib/*.c)
+# oci_state.c is the OCI hook's pure parsing, tested here too.
+UNIT_LIB_SRCS := $(wildcard $(TOP)/tools/cpuidctl/lib/*.c) $(TOP)/tools/cpuidctl/oci_state.c
 UNIT_TEST_SRCS := $(wildcard $(TOP)/tests/unit/*.c)
 UNIT_HDRS := $(wildcard $(TOP)/tools/cpuidctl/lib/*.h $(TOP)/tools/cpuidctl/lib/*.def \
+	     $(TOP)/tools/cpuidctl/oci_hook.h \
 	     $(TOP)/tests/unit/*.h $(TOP)/uapi/linux/*.h)
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wmissing-prototypes \
-	-isystem $(TOP)/uapi -I$(TOP)/tools/cpuidctl/lib -I$(TOP)/tests/unit \
-	-DTEST_DATA_DIR='"$(TOP)/tests/data"' $(shell pkg-config --cflags check)
-UNIT_LIBS := $(shell pkg-config --libs check)
+	-isystem $(TOP)/uapi -I$(TOP)/tools/cpuidctl/lib -I$(TOP)/tools/cpuidctl \
+	-I$(TOP)/tests/unit \
+	-DTEST_DATA_DIR='"$(TOP)/tests/data"' $(shell pkg-config --cflags check json-c)
+UNIT_LIBS := $(shell pkg-config --libs check json-c)
 UNIT_BIN := $(BUILD)/unit/unit-tests
 UNIT_ASAN_BIN := $(BUILD)/unit/unit-tests-asan
 

@@ -21,6 +21,7 @@ Suite *dump_suite(void);
 Suite *profile_suite(void);
 Suite *lcd_suite(void);
 Suite *module_data_suite(void);
+Suite *oci_hook_suite(void);
 
 /* Helpers (unit_main.c). */
 char *read_text(const char *path);

@@ -3,6 +3,9 @@
  * The pure parts of 'cpuidctl oci-hook' (see oci_hook.h): no I/O, no exit,
  * so that unit tests can link this file alone (with json-c).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strchrnul, also when built into the unit tests */
+#endif
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
