@@ -123,6 +123,8 @@ for series in $kernels; do
 	done
 	[ $built = 1 ] || { log "initramfs build failed"; continue; }
 
+	# Again per boot: a QEMU rebuild by another run removes older builds.
+	qemu=$("$vm/build-qemu.sh") || { log "QEMU build failed"; continue; }
 	console=$out/$series.console
 	log "booting $kver ($accel_name, -cpu $qemu_cpu), up to ${timeout}s; console: $console"
 	t0=$(date +%s)
