@@ -2,7 +2,7 @@
 # run-guest.sh --kernel 6.1|6.12 --mode absent|working|lie-drop|lie-store
 #              [--scenario GLOB]... [--cmd 'SHELL COMMAND']... [--hidden NAME]...
 #              [--timeout SECS] [--scenario-timeout SECS] [--accel tcg|kvm|auto]
-#              [--no-substrate] [--quiet]
+#              [--no-substrate] [--quiet] [--tag TAG]
 #
 # One test guest boot. Builds what is missing (patched QEMU, kernel, module
 # for that kernel, cpuidctl, test programs, initramfs), boots with
@@ -31,6 +31,14 @@ scen=() cmds=() hidden=()
 usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case "$1" in
+	-h|--help) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	--no-substrate|--quiet) ;;
+	-*) if [ $# -lt 2 ]; then
+		echo "run-guest: $1 needs a value" >&2
+		usage
+	fi ;;
+	esac
+	case "$1" in
 	--kernel) series=$2; shift 2 ;;
 	--mode) mode=$2; shift 2 ;;
 	--scenario) scen+=("$2"); shift 2 ;;
@@ -42,7 +50,6 @@ while [ $# -gt 0 ]; do
 	--tag) tag=-$2; shift 2 ;;
 	--no-substrate) nosub=1; shift ;;
 	--quiet) quiet=1; shift ;;
-	-h|--help) usage ;;
 	*) echo "run-guest: unknown argument '$1'" >&2; usage ;;
 	esac
 done
@@ -50,6 +57,9 @@ case "$series" in 6.1|6.12) ;; *) echo "run-guest: --kernel must be 6.1 or 6.12"
 case "$mode" in absent|working|lie-drop|lie-store) ;;
 *) echo "run-guest: --mode must be absent, working, lie-drop or lie-store" >&2; usage ;; esac
 case "$accel" in tcg|kvm|auto) ;; *) echo "run-guest: --accel must be tcg, kvm or auto" >&2; usage ;; esac
+for n in "${timeout:-1}" "$stimeout"; do
+	case "$n" in ''|*[!0-9]*) echo "run-guest: timeouts are whole seconds, not '$n'" >&2; usage ;; esac
+done
 # Default wall clock: boot + every scenario's timeout would be too long to
 # wait for a hang; 10 minutes covers the whole suite under TCG.
 timeout=${timeout:-600}
