@@ -4,7 +4,7 @@
 # exit status comes from tests/summary.sh.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 results=$top/build/results
 rm -rf "$results"
 mkdir -p "$results" "$top/build/logs"
@@ -20,7 +20,7 @@ phase()	# NAME CMD...
 	t0=$(date +%s)
 	"$@"
 	rc=$?
-	printf '=== %s: %s in %ss\n' "$name" "$([ $rc = 0 ] && echo done || echo "FAILED ($rc)")" \
+	printf '=== %s: %s in %ss\n' "$name" "$([ $rc = 0 ] && echo "done" || echo "FAILED ($rc)")" \
 		"$(($(date +%s) - t0))"
 	return $rc
 }
