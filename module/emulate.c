@@ -11,6 +11,7 @@
 #include <linux/kprobes.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/ptrace.h>
 #include <linux/uaccess.h>
 #include <asm/msr.h>
@@ -160,17 +161,19 @@ static noinline bool cpuidvirt_gp_slow(struct pt_regs *regs, int trapnr,
 {
 	u8 buf[CV_MAX_INSN];
 	unsigned int n, len;
-	bool handled;
+	bool handled = false;
 
 	n = cv_fetch(regs->ip, buf, false);
 	len = cv_decode(buf, n, user_64bit_mode(regs));
-	if (!len)
-		return false;
-	preempt_disable();
-	rcu_read_lock();
-	handled = cv_handle_cpuid(regs, len);
-	rcu_read_unlock();
-	preempt_enable();
+	if (len) {
+		preempt_disable();
+		rcu_read_lock();
+		handled = cv_handle_cpuid(regs, len);
+		rcu_read_unlock();
+		preempt_enable();
+	}
+	/* Taken by cv_gp_pre: this function may sleep, so rmmod must wait. */
+	module_put(THIS_MODULE);
 	return handled;
 }
 
@@ -189,6 +192,8 @@ static int cv_gp_pre(struct kprobe *kp, struct pt_regs *kregs)
 
 	n = cv_fetch(regs->ip, buf, true);
 	if (!n) {
+		if (!try_module_get(THIS_MODULE))
+			return 0;
 		instruction_pointer_set(kregs, (unsigned long)cpuidvirt_gp_slow);
 		return 1;
 	}

@@ -5,6 +5,7 @@
  */
 
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 
 #include "internal.h"
 #include "version.h"
@@ -64,6 +65,12 @@ static void __exit cv_exit(void)
 	cv_sync_all();
 	cv_emulate_exit();
 	cv_arming_exit();
+	/*
+	 * The kprobes resumed threads in our stubs, which run preemptible:
+	 * wait until every thread has left them (a voluntary switch or user
+	 * mode), as ftrace does for its trampolines.
+	 */
+	synchronize_rcu_tasks();
 	/* Nothing may keep bit 0 for a thread whose flag is clear. */
 	cv_sync_all();
 }
