@@ -147,6 +147,12 @@ void cv_sync_all(void)
 	for_each_process_thread(g, t)
 		cv_sync_task(t);
 	rcu_read_unlock();
+	cv_resync_all();
+}
+
+/* Process context: every CPU's bit 0 to its current thread's flag. */
+void cv_resync_all(void)
+{
 	on_each_cpu(cv_resync_ipi, NULL, 1);
 }
 

@@ -65,6 +65,7 @@ void cv_asked_fork(struct task_struct *parent, struct task_struct *child);
 bool cv_task_wants_fault(struct task_struct *t);
 void cv_sync_task(struct task_struct *t);
 void cv_sync_all(void);
+void cv_resync_all(void);
 void cv_resync_this_cpu(void);
 void cv_resync_all_later(void);
 void cv_asked_seed(void);

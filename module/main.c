@@ -71,8 +71,11 @@ static void __exit cv_exit(void)
 	 * mode), as ftrace does for its trampolines.
 	 */
 	synchronize_rcu_tasks();
-	/* Nothing may keep bit 0 for a thread whose flag is clear. */
-	cv_sync_all();
+	/*
+	 * Nothing may keep bit 0 for a thread whose flag is clear. Only the
+	 * CPUs: the "asked" table is gone, the flags are already right.
+	 */
+	cv_resync_all();
 }
 
 module_init(cv_init);

@@ -4,7 +4,9 @@
 # ARCH_SET_CPUID / ARCH_GET_CPUID with the module loaded: a task outside
 # any profile that arms faulting itself (rr-style) still gets SIGSEGV; a
 # masked task cannot turn faulting off (EPERM) and ARCH_GET_CPUID tells it
-# what it asked for itself, not that the profile makes it fault.
+# what it asked for itself, not that the profile makes it fault. A task
+# that armed faulting before the module was loaded keeps its SIGSEGVs
+# while the module is loaded and after it is unloaded.
 . /opt/cpuidvirt/lib.sh
 
 CV=$BIN/cvctl
@@ -56,4 +58,24 @@ rm -f /tmp/mp.fifo /tmp/mp.out
 t_check "DETACH p" $CV detach $CG/p
 rmdir $CG/p
 t_check "rmmod" rmmod cpuidvirt
+
+# A task that armed faulting before the module was loaded is found at load
+# (its faults stay SIGSEGV, not "repaired"), and keeps it after unload.
+mkfifo /tmp/mp.fifo
+$CV asked-wait /tmp/mp.fifo 6 0 >/tmp/mp.out 2>&1 &
+pid=$!
+sleep 1
+t_check "module loads with a self-armed task running" modprobe cpuidvirt
+t_check "selftest" $CV selftest
+echo go >/tmp/mp.fifo
+sleep 1
+t_match "armed before load: CPUID still SIGSEGV" "^cpuid sigsegv\$" "$(tail -n1 /tmp/mp.out)"
+t_match "armed before load: GET reports 0" "^get=0\$" "$(tail -n2 /tmp/mp.out | head -n1)"
+t_check "rmmod" rmmod cpuidvirt
+echo go >/tmp/mp.fifo
+sleep 1
+t_match "after unload: CPUID still SIGSEGV" "^cpuid sigsegv\$" "$(tail -n1 /tmp/mp.out)"
+echo quit >/tmp/mp.fifo
+wait $pid
+rm -f /tmp/mp.fifo /tmp/mp.out
 t_done
