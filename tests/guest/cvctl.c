@@ -13,6 +13,8 @@
  *   cvctl errors CGDIR                every ioctl error path, "PASS|FAIL desc"
  *   cvctl spin-attach CGDIR           a thread spinning on CPUID on another
  *                                     CPU is masked when ATTACH returns
+ *   cvctl spin-move TO                a thread spinning on CPUID(6) on CPU 1
+ *                                     while the process moves itself to TO
  *   cvctl clone-into CGDIR LEAF SUB   clone3(CLONE_INTO_CGROUP) child's CPUID
  *   cvctl move-self [--thread] CGDIR LEAF SUB
  *                                     CPUID before and after moving itself
@@ -590,6 +592,51 @@ static int cmd_spin_attach(const char *cgdir)
 	return 0;
 }
 
+static void write_pid(const char *cgdir);
+
+static void *spinner6(void *arg)
+{
+	uint32_t r[4];
+
+	(void)arg;
+	pin(1);
+	while (!spin_stop) {
+		cpuid(6, 0, r);
+		spin_eax = r[2];
+		__atomic_add_fetch(&spin_seq, 1, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
+/*
+ * The caller is in a profiled cgroup. A thread spins on CPUID(6) on CPU 1
+ * while the main thread on CPU 0 moves the process to TO: the spinner's
+ * CPUIDs in the window before its CPU is resynced must be answered (not
+ * SIGSEGV), and afterwards it sees TO's answer.
+ */
+static int cmd_spin_move(const char *to)
+{
+	unsigned long s;
+	pthread_t th;
+	uint32_t before;
+
+	pin(0);
+	if (pthread_create(&th, NULL, spinner6, NULL))
+		die("pthread_create");
+	wait_seq(0);
+	before = spin_eax;
+	write_pid(to);
+	s = spin_seq;
+	wait_seq(s);
+	usleep(100000);
+	s = spin_seq;
+	wait_seq(s);
+	printf("before=%08x after=%08x\n", before, spin_eax);
+	spin_stop = 1;
+	pthread_join(th, NULL);
+	return 0;
+}
+
 static int clone_child(uint32_t leaf, uint32_t sub)
 {
 	uint32_t r[4];
@@ -860,6 +907,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "clone-into") && argc == 3)
 		return cmd_clone_into(argv[0], num(argv[1]), num(argv[2]));
+	if (!strcmp(cmd, "spin-move") && argc == 1)
+		return cmd_spin_move(argv[0]);
 	if (!strcmp(cmd, "fork") && argc == 2)
 		return cmd_fork(num(argv[0]), num(argv[1]));
 	if (!strcmp(cmd, "move-self"))

@@ -164,6 +164,14 @@ t_check "spinner was not masked before ATTACH" sh -c "! echo '$out' | grep -q 'b
 t_match "spinner's first CPUIDs after ATTACH are masked" "after=000a5a5a\$" "$out"
 t_check "DETACH s" $CV detach $CG/s
 
+# --- moving a spinning process out: stale CPUs answer, never SIGSEGV ------
+t_check "ATTACH to s again" $CV attach $CG/s 6/0/ecx/0/0xa7
+stale0=$($CV status | sed -n 's/.* stale=\([0-9]*\).*/\1/p')
+t_exit "a process spinning on CPUID on CPU 1 survives its move out" 0 in_cg $CG/s $CV spin-move $CG
+t_match "spinner: masked before the move, native after" "^before=000000a7 after=$native6\$" "$T_OUT"
+echo "# CPUIDs answered natively on a stale CPU during the move: $(( $($CV status | sed -n 's/.* stale=\([0-9]*\).*/\1/p') - stale0 ))"
+t_check "DETACH s" $CV detach $CG/s
+
 # --- leaf clamps --------------------------------------------------------------
 t_check "ATTACH with clamps (basic 7, extended 0x80000004)" \
 	$CV attach --clamp-basic 7 --clamp-ext 0x80000004 $CG/c
