@@ -178,10 +178,48 @@ static int probe_cpu(int cpu, long *prctl_ret, int *prctl_errno,
 	return 128 + WTERMSIG(status);
 }
 
+/*
+ * substrate --reserved MODE: write a reserved bit (bit 1) of 0x140 through
+ * msr.ko on every CPU. working and lie-store must refuse it (#GP -> EIO),
+ * absent and lie-drop must swallow it. Separate from the default check
+ * because user-space MSR writes taint the kernel.
+ */
+static int reserved_bits(enum mode mode, const char *m)
+{
+	int ncpus = sysconf(_SC_NPROCESSORS_ONLN), cpu;
+
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		uint64_t val = 2;
+		char path[64];
+		ssize_t n;
+		int fd, err;
+
+		snprintf(path, sizeof(path), "/dev/cpu/%d/msr", cpu);
+		fd = open(path, O_WRONLY);
+		if (fd < 0) {
+			result(0, "%s: cpu%d: open %s for writing: %s", m, cpu, path, strerror(errno));
+			continue;
+		}
+		n = pwrite(fd, &val, sizeof(val), MSR_MISC_FEATURES_ENABLES);
+		err = n < 0 ? errno : 0;
+		close(fd);
+		if (mode == WORKING || mode == LIE_STORE)
+			result(n < 0 && err == EIO,
+			       "%s: cpu%d: writing reserved bit 1 of MSR 0x140 raises #GP (EIO) (got %s)",
+			       m, cpu, n < 0 ? strerror(err) : "success");
+		else
+			result(n == sizeof(val),
+			       "%s: cpu%d: writing reserved bit 1 of MSR 0x140 is swallowed (got %s)",
+			       m, cpu, n < 0 ? strerror(err) : "success");
+	}
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	enum mode mode;
-	const char *m = argc == 2 ? argv[1] : "";
+	int reserved = argc == 3 && !strcmp(argv[1], "--reserved");
+	const char *m = argc == 2 ? argv[1] : reserved ? argv[2] : "";
 	int ncpus, cpu, flag;
 	uint64_t pinfo;
 	int ret;
@@ -195,9 +233,11 @@ int main(int argc, char **argv)
 	else if (!strcmp(m, "lie-store"))
 		mode = LIE_STORE;
 	else {
-		fprintf(stderr, "usage: substrate absent|working|lie-drop|lie-store\n");
+		fprintf(stderr, "usage: substrate [--reserved] absent|working|lie-drop|lie-store\n");
 		return 2;
 	}
+	if (reserved)
+		return reserved_bits(mode, m);
 
 	flag = cpuinfo_has_flag("cpuid_fault");
 	result(flag == (mode != ABSENT), "%s: /proc/cpuinfo %s cpuid_fault (found: %d)",
