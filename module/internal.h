@@ -3,7 +3,7 @@
  * Shared declarations of the cpuidvirt module. One concept per file:
  *   main.c        load/unload order
  *   device.c      /dev/cpuidvirt and the ioctl ABI
- *   profile.c     profiles: validation, the RCU hash, attach/detach/list
+ *   profile.c     profiles: validation, the rhashtable, attach/detach/list
  *   emulate.c     the #GP hook: decoding and emulating CPUID
  *   arming.c      TIF_NOCPUID and MSR bit 0, the ARCH_SET_CPUID hook
  *   faultcheck.c  is CPUID faulting real? detection and selftest
@@ -15,6 +15,7 @@
 #include <linux/atomic.h>
 #include <linux/cgroup.h>
 #include <linux/rcupdate.h>
+#include <linux/rhashtable-types.h>
 #include <linux/sched.h>
 #include <linux/types.h>
 #include <linux/cpuidvirt.h>
@@ -30,7 +31,8 @@ struct cv_rules {
 };
 
 struct cv_profile {
-	struct hlist_node node;
+	struct rhash_head node;		/* in the table, RCU readers */
+	struct list_head list;		/* all profiles, cv_profiles_lock */
 	struct cgroup *cgrp;		/* referenced */
 	u64 cgroup_id;
 	struct cv_rules __rcu *rules;
@@ -49,6 +51,8 @@ struct cv_stats {
 extern struct cv_stats cv_stats;
 
 /* profile.c */
+int cv_profiles_init(void);
+void cv_profiles_exit(void);
 struct cv_profile *cv_profile_of(struct task_struct *t);
 int cv_attach(const struct cpuidvirt_attach *a);
 int cv_detach(const struct cpuidvirt_detach *d);

@@ -16,6 +16,9 @@ static int __init cv_init(void)
 {
 	int ret;
 
+	ret = cv_profiles_init();
+	if (ret)
+		return ret;
 	cv_faultcheck_init();
 	/*
 	 * Without a working enable bit there is nothing to hook; the device
@@ -25,7 +28,7 @@ static int __init cv_init(void)
 		/* "asked" is seeded before fork can consult it ... */
 		ret = cv_arming_init();
 		if (ret)
-			return ret;
+			goto err_profiles;
 		ret = cv_tracepoints_init();
 		if (ret)
 			goto err_arming;
@@ -45,12 +48,14 @@ static int __init cv_init(void)
 
 err_hooks:
 	if (!cv_hooked)
-		return ret;
+		goto err_profiles;
 	cv_emulate_exit();
 err_tp:
 	cv_tracepoints_exit();
 err_arming:
 	cv_arming_exit();
+err_profiles:
+	cv_profiles_exit();
 	return ret;
 }
 
@@ -58,7 +63,7 @@ static void __exit cv_exit(void)
 {
 	cv_device_exit();
 	if (!cv_hooked)
-		return;
+		goto out;
 	/* No profile is left (each pins the module); only asked threads fault. */
 	cv_tracepoints_exit();
 	cv_faultcheck_exit();
@@ -76,6 +81,8 @@ static void __exit cv_exit(void)
 	 * CPUs: the "asked" table is gone, the flags are already right.
 	 */
 	cv_resync_all();
+out:
+	cv_profiles_exit();
 }
 
 module_init(cv_init);

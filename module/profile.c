@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Profiles: one per attached cgroup v2 directory, in an RCU hash keyed by
- * the referenced struct cgroup. Readers (the #GP hook, tracepoints) walk a
- * task's cgroup and its ancestors; the nearest profiled one wins. Writers
- * hold cv_profiles_lock and resynchronise every thread afterwards.
+ * Profiles: one per attached cgroup v2 directory, in a resizable RCU hash
+ * (rhashtable) keyed by the referenced struct cgroup, so a lookup stays
+ * O(1) however many profiles exist. Readers (the #GP hook, tracepoints)
+ * walk a task's cgroup and its ancestors; the nearest profiled one wins.
+ * Writers hold cv_profiles_lock, which also guards the plain list used by
+ * LIST and DETACH by id, and resynchronise every thread afterwards.
  */
 
 #include <linux/cgroup.h>
-#include <linux/hashtable.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
+#include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
@@ -19,39 +21,58 @@
 
 #include "internal.h"
 
-static DEFINE_HASHTABLE(cv_profiles, 10);
+static const struct rhashtable_params cv_profile_params = {
+	.key_len = sizeof(struct cgroup *),
+	.key_offset = offsetof(struct cv_profile, cgrp),
+	.head_offset = offsetof(struct cv_profile, node),
+	.automatic_shrinking = true,
+};
+
+static struct rhashtable cv_profiles;
+static LIST_HEAD(cv_profile_list);
 static DEFINE_MUTEX(cv_profiles_lock);
 static unsigned int cv_nr;
+
+int cv_profiles_init(void)
+{
+	return rhashtable_init(&cv_profiles, &cv_profile_params);
+}
+
+/* Every profile pins the module, so the table is empty here. */
+void cv_profiles_exit(void)
+{
+	rhashtable_destroy(&cv_profiles);
+}
 
 unsigned int cv_nr_profiles(void)
 {
 	return READ_ONCE(cv_nr);
 }
 
+/* Caller holds rcu_read_lock() or cv_profiles_lock. */
 static struct cv_profile *cv_lookup_rcu(struct cgroup *cgrp)
 {
-	struct cv_profile *p;
-
-	hash_for_each_possible_rcu(cv_profiles, p, node, (unsigned long)cgrp)
-		if (p->cgrp == cgrp)
-			return p;
-	return NULL;
+	return rhashtable_lookup(&cv_profiles, &cgrp, cv_profile_params);
 }
 
 /* Caller holds rcu_read_lock() or has preemption disabled. */
 struct cv_profile *cv_profile_of(struct task_struct *t)
 {
+	struct cv_profile *p = NULL;
 	struct cgroup *cgrp;
-	struct cv_profile *p;
 
+	/* Fast path: no profile at all, no walk. */
 	if (!READ_ONCE(cv_nr) || (t->flags & PF_KTHREAD))
 		return NULL;
+	/* Preemption off is an RCU reader too, but rhashtable checks this. */
+	rcu_read_lock();
 	for (cgrp = task_dfl_cgroup(t); cgrp; cgrp = cgroup_parent(cgrp)) {
 		p = cv_lookup_rcu(cgrp);
 		if (p)
-			return p;
+			break;
 	}
-	return NULL;
+	rcu_read_unlock();
+	return p;
 }
 
 static const struct cpuidvirt_rule *cv_rule_find(const struct cv_rules *r,
@@ -204,7 +225,9 @@ int cv_attach(const struct cpuidvirt_attach *a)
 	}
 
 	mutex_lock(&cv_profiles_lock);
+	rcu_read_lock();
 	p = cv_lookup_rcu(cgrp);
+	rcu_read_unlock();
 	if (p) {
 		if (!(a->flags & CPUIDVIRT_ATTACH_REPLACE)) {
 			ret = -EEXIST;
@@ -233,9 +256,14 @@ int cv_attach(const struct cpuidvirt_attach *a)
 	p->cgroup_id = cgroup_id(cgrp);
 	strscpy(p->name, a->name, sizeof(p->name));
 	RCU_INIT_POINTER(p->rules, rules);
+	ret = rhashtable_insert_fast(&cv_profiles, &p->node, cv_profile_params);
+	if (ret) {
+		kfree(p);
+		goto out_free;
+	}
+	list_add(&p->list, &cv_profile_list);
 	/* A profile pins the module: no rmmod while a cgroup is masked. */
 	__module_get(THIS_MODULE);
-	hash_add_rcu(cv_profiles, &p->node, (unsigned long)cgrp);
 	WRITE_ONCE(cv_nr, cv_nr + 1);
 	/* Every thread in scope is masked, on every CPU, when we return. */
 	cv_sync_all();
@@ -252,9 +280,8 @@ out_free:
 static struct cv_profile *cv_find_by_id(u64 id)
 {
 	struct cv_profile *p;
-	int bkt;
 
-	hash_for_each(cv_profiles, bkt, p, node)
+	list_for_each_entry(p, &cv_profile_list, list)
 		if (p->cgroup_id == id)
 			return p;
 	return NULL;
@@ -274,14 +301,19 @@ int cv_detach(const struct cpuidvirt_detach *d)
 	}
 
 	mutex_lock(&cv_profiles_lock);
+	rcu_read_lock();
 	p = cgrp ? cv_lookup_rcu(cgrp) : cv_find_by_id(d->cgroup_id);
+	rcu_read_unlock();
 	if (cgrp)
 		cgroup_put(cgrp);
 	if (!p) {
 		mutex_unlock(&cv_profiles_lock);
 		return -ENOENT;
 	}
-	hash_del_rcu(&p->node);
+	/* Cannot fail: p is in the table and only we remove, under the lock. */
+	WARN_ON(rhashtable_remove_fast(&cv_profiles, &p->node,
+				       cv_profile_params));
+	list_del(&p->list);
 	WRITE_ONCE(cv_nr, cv_nr - 1);
 	/* Nobody covered only by this profile faults when we return. */
 	cv_sync_all();
@@ -319,13 +351,13 @@ int cv_list(struct cpuidvirt_list *l)
 	struct cpuidvirt_list_entry e;
 	struct cv_profile *p;
 	u32 n = 0;
-	int bkt, ret = 0;
+	int ret = 0;
 
 	if (l->flags || l->pad)
 		return -EINVAL;
 
 	mutex_lock(&cv_profiles_lock);
-	hash_for_each(cv_profiles, bkt, p, node) {
+	list_for_each_entry(p, &cv_profile_list, list) {
 		if (n < l->nr_entries) {
 			cv_fill_entry(&e, p);
 			if (copy_to_user(&ue[n], &e, sizeof(e))) {
