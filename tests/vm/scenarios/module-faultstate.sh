@@ -12,6 +12,11 @@ CG=/sys/fs/cgroup
 grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG || t_skip_all "cannot mount cgroup2"
 mkdir -p $CG/mfs
 
+# The state at load is what this scenario checks: start from a fresh load
+# (an earlier scenario's selftest may have set LYING_NO_TRAP, which stays
+# until the module is reloaded).
+rmmod cpuidvirt 2>/dev/null
+t_check "cpuidvirt is not loaded before the fresh load" sh -c '! grep -q "^cpuidvirt " /proc/modules'
 t_check "module loads" modprobe cpuidvirt
 t_check "/dev/cpuidvirt is a character device" test -c /dev/cpuidvirt
 t_eq "/dev/cpuidvirt mode is 0600" "600" "$(stat -c %a /dev/cpuidvirt)"
