@@ -1,7 +1,12 @@
 # cpuidvirt top-level Makefile.
 #
+#   make                  build cpuidctl (tools/cpuidctl/cpuidctl)
+#   make demo             set everything up, boot a guest, show a profile at work
 #   make check            everything: unit tests, module builds, VM scenarios
 #                         (ends with one line "N passed, N failed")
+#   make bench            benchmarks in guests (tables, never fails on a number)
+#   make dkms-install     install the module with DKMS (docs/install.md)
+#   make install          install cpuidctl and the OCI hook configuration
 #   make vm-run KERNEL=6.12 MODE=working [SCENARIO=pattern]
 #                         one guest boot, results printed
 #   make help             all targets
@@ -15,6 +20,7 @@ CACHE := $(TOP)/.cache
 BUILD := $(TOP)/build
 
 .PHONY: all check help
-all: check
+all:
+	$(MAKE) -C $(TOP)/tools/cpuidctl
 
 -include $(sort $(wildcard $(TOP)/mk/*.mk))
