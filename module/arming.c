@@ -102,16 +102,21 @@ bool cv_task_wants_fault(struct task_struct *t)
 	return cv_profile_of(t) || cv_task_asked(t) || cv_selftest_task(t);
 }
 
-/* Set t's TIF_NOCPUID to what it should be; the MSR is the caller's job. */
-void cv_sync_task(struct task_struct *t)
+/*
+ * Set t's TIF_NOCPUID to what it should be; the MSR is the caller's job.
+ * True if the flag changed.
+ */
+bool cv_sync_task(struct task_struct *t)
 {
 	bool want;
 
 	if (t->flags & PF_KTHREAD)
-		return;
+		return false;
 	want = cv_task_wants_fault(t);
-	if (want != test_tsk_thread_flag(t, TIF_NOCPUID))
-		update_tsk_thread_flag(t, TIF_NOCPUID, want);
+	if (want == test_tsk_thread_flag(t, TIF_NOCPUID))
+		return false;
+	update_tsk_thread_flag(t, TIF_NOCPUID, want);
+	return true;
 }
 
 /* Preemption disabled: make this CPU's bit 0 match its current thread. */
@@ -131,6 +136,22 @@ void cv_resync_this_cpu(void)
 static void cv_resync_ipi(void *unused)
 {
 	cv_resync_this_cpu();
+}
+
+/* The mover's task_work, before it returns to user space (tracepoints.c). */
+void cv_resync_move_cb(struct callback_head *cb)
+{
+	struct cv_move *m = container_of(cb, struct cv_move, cb);
+
+	cmpxchg(&cv_move_owner, m->task, NULL);
+	kfree(m);
+	on_each_cpu(cv_resync_ipi, NULL, 1);
+	/*
+	 * The few instructions left after this are covered by
+	 * synchronize_rcu_tasks() at unload: this thread is not quiescent
+	 * until it reaches user mode.
+	 */
+	module_put(THIS_MODULE);
 }
 
 /*
@@ -159,9 +180,11 @@ void cv_resync_all(void)
 /*
  * From atomic context (the cgroup_attach_task tracepoint runs with a
  * spinlock held and interrupts off) on_each_cpu() is not allowed and
- * irq_work_queue_on() is not exported, so the CPUs are resynced from a work
- * item. Until it runs, a thread moved out of a profile that executes CPUID
- * on a stale CPU is answered natively by the #GP hook (and the CPU fixed).
+ * irq_work_queue_on() is not exported. A user-space mover resyncs the CPUs
+ * itself from a task_work (cv_resync_move_cb); kernel threads, and movers
+ * we could not queue one for, fall back to this work item. Until it runs, a
+ * thread moved out of a profile that executes CPUID on a stale CPU is
+ * answered natively by the #GP hook (and the CPU fixed).
  */
 static void cv_resync_work_fn(struct work_struct *w)
 {

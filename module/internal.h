@@ -62,12 +62,21 @@ unsigned int cv_nr_profiles(void);
 void cv_rules_apply(const struct cv_rules *r, u32 leaf, u32 subleaf,
 		    u32 out[CPUIDVIRT_NR_REGS]);
 
+/* A pending resync on behalf of a mover (tracepoints.c, arming.c). */
+struct cv_move {
+	struct callback_head cb;
+	struct task_struct *task;	/* key only, never dereferenced */
+};
+
+extern struct task_struct *cv_move_owner;
+
 /* arming.c */
 bool cv_task_asked(struct task_struct *t);
 int cv_asked_set(struct task_struct *t, bool asked);
 void cv_asked_fork(struct task_struct *parent, struct task_struct *child);
 bool cv_task_wants_fault(struct task_struct *t);
-void cv_sync_task(struct task_struct *t);
+bool cv_sync_task(struct task_struct *t);
+void cv_resync_move_cb(struct callback_head *cb);
 void cv_sync_all(void);
 void cv_resync_all(void);
 void cv_resync_this_cpu(void);

@@ -13,7 +13,9 @@
 #include <linux/binfmts.h>
 #include <linux/cgroup.h>
 #include <linux/sched/signal.h>
+#include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/task_work.h>
 #include <linux/tracepoint.h>
 
 #include "internal.h"
@@ -45,22 +47,64 @@ static void cv_tp_exit(void *data, struct task_struct *p)
 	cv_asked_set(p, false);
 }
 
+/*
+ * The mover with a resync queued and not yet started. One migration fires
+ * the tracepoint once per thread, all from one mover under css_set_lock
+ * (migrations are serialised by cgroup_mutex), so one task_work is enough.
+ */
+struct task_struct *cv_move_owner;
+
+/*
+ * Make the mover (current) resync every CPU before it returns to user
+ * space, so that when its write to cgroup.procs returns every moved thread
+ * runs with the right MSR bit. False if it cannot be done that way.
+ */
+static bool cv_resync_before_return(void)
+{
+	struct cv_move *m;
+
+	if (current->flags & (PF_KTHREAD | PF_EXITING))
+		return false;
+	if (READ_ONCE(cv_move_owner) == current)
+		return true;
+	m = kmalloc(sizeof(*m), GFP_ATOMIC);
+	if (!m)
+		return false;
+	m->task = current;
+	init_task_work(&m->cb, cv_resync_move_cb);
+	/* The callback is our code: no unload until it has run. */
+	__module_get(THIS_MODULE);
+	if (task_work_add(current, &m->cb, TWA_RESUME)) {
+		module_put(THIS_MODULE);
+		kfree(m);
+		return false;
+	}
+	WRITE_ONCE(cv_move_owner, current);
+	return true;
+}
+
 /* Interrupts are off and a spinlock is held here. */
 static void cv_tp_cgroup_attach(void *data, struct cgroup *dst_cgrp,
 				const char *path, struct task_struct *task,
 				bool threadgroup)
 {
 	struct task_struct *t;
+	bool changed = false;
 
 	rcu_read_lock();
 	if (threadgroup) {
 		for_each_thread(task, t)
-			cv_sync_task(t);
+			changed |= cv_sync_task(t);
 	} else {
-		cv_sync_task(task);
+		changed = cv_sync_task(task);
 	}
 	rcu_read_unlock();
-	cv_resync_all_later();
+	/* No flag changed: every CPU's bit still matches its thread. */
+	if (!changed)
+		return;
+	cv_resync_this_cpu();
+	if (!cv_resync_before_return())
+		cv_resync_all_later();
 }
 
 struct cv_tp {

@@ -15,6 +15,11 @@
  *                                     CPU is masked when ATTACH returns
  *   cvctl spin-move TO                a thread spinning on CPUID(6) on CPU 1
  *                                     while the process moves itself to TO
+ *   cvctl spin-move-in FROM TO N      a process spinning on CPUID(6) on CPU 1
+ *                                     is moved FROM -> TO N times by this one
+ *                                     (CPU 0); per round "round=I out=ECX
+ *                                     in=ECX": its first CPUID after each
+ *                                     cgroup.procs write returned
  *   cvctl clone-into CGDIR LEAF SUB   clone3(CLONE_INTO_CGROUP) child's CPUID
  *   cvctl move-self [--thread] CGDIR LEAF SUB
  *                                     CPUID before and after moving itself
@@ -45,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -637,6 +643,103 @@ static int cmd_spin_move(const char *to)
 	return 0;
 }
 
+/* Shared with the spinner process of spin-move-in. */
+struct move_in {
+	unsigned long go;	/* round the mover announced */
+	unsigned long ack;	/* round the spinner answered */
+	uint32_t ecx;		/* its CPUID(6).ECX for that round */
+};
+
+static void write_pid_of(const char *cgdir, pid_t pid)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cgdir);
+	f = fopen(path, "w");
+	if (!f)
+		die(path);
+	fprintf(f, "%d\n", pid);
+	if (fclose(f))
+		die(path);
+}
+
+/*
+ * No system call in the loop: the spinner is never switched out, so only a
+ * resync of CPU 1 can change its MSR bit. The round is read before CPUID,
+ * so the answer belongs to a CPUID that started after the write returned.
+ */
+static void move_in_spinner(struct move_in *m)
+{
+	unsigned long seen = 0, g;
+	uint32_t r[4];
+
+	pin(1);
+	for (;;) {
+		g = __atomic_load_n(&m->go, __ATOMIC_ACQUIRE);
+		cpuid(6, 0, r);
+		if (g == seen)
+			continue;
+		if (g == ~0UL)
+			_exit(0);
+		m->ecx = r[2];
+		seen = g;
+		__atomic_store_n(&m->ack, g, __ATOMIC_RELEASE);
+	}
+}
+
+static uint32_t move_in_round(struct move_in *m, pid_t pid, unsigned long g)
+{
+	unsigned long spins = 0;
+
+	__atomic_store_n(&m->go, g, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&m->ack, __ATOMIC_ACQUIRE) != g) {
+		/* A spinner killed by SIGSEGV must not hang the test. */
+		if (!(++spins & 0xfffff) && waitpid(pid, NULL, WNOHANG) == pid) {
+			fprintf(stderr, "spinner died in round %lu\n", g);
+			exit(1);
+		}
+	}
+	return m->ecx;
+}
+
+static int cmd_spin_move_in(const char *from, const char *to, int n)
+{
+	struct move_in *m;
+	uint32_t out, in;
+	pid_t pid;
+	int i, st;
+
+	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		die("mmap");
+	memset(m, 0, sizeof(*m));
+	pin(0);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid)
+		move_in_spinner(m);
+	for (i = 0; i < n; i++) {
+		write_pid_of(from, pid);
+		/* Not masked any more (a stale CPU answers natively too). */
+		out = move_in_round(m, pid, 2 * i + 1);
+		write_pid_of(to, pid);
+		in = move_in_round(m, pid, 2 * i + 2);
+		printf("round=%d out=%08x in=%08x\n", i, out, in);
+	}
+	fflush(stdout);
+	__atomic_store_n(&m->go, ~0UL, __ATOMIC_RELEASE);
+	if (waitpid(pid, &st, 0) != pid)
+		die("waitpid");
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr, "spinner died (status %#x)\n", st);
+		return 1;
+	}
+	return 0;
+}
+
 static int clone_child(uint32_t leaf, uint32_t sub)
 {
 	uint32_t r[4];
@@ -909,6 +1012,8 @@ int main(int argc, char **argv)
 		return cmd_clone_into(argv[0], num(argv[1]), num(argv[2]));
 	if (!strcmp(cmd, "spin-move") && argc == 1)
 		return cmd_spin_move(argv[0]);
+	if (!strcmp(cmd, "spin-move-in") && argc == 3)
+		return cmd_spin_move_in(argv[0], argv[1], (int)num(argv[2]));
 	if (!strcmp(cmd, "fork") && argc == 2)
 		return cmd_fork(num(argv[0]), num(argv[1]));
 	if (!strcmp(cmd, "move-self"))
