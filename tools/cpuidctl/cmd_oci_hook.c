@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -420,47 +419,42 @@ static int check_faulting(int fd)
 	return EXIT_OK;
 }
 
+/*
+ * The hook's own messages for ATTACH errors, on purpose not those of
+ * 'profile apply': they go to the runtime's log and syslog, faulting was
+ * checked just before (check_faulting), and REPLACE is always set.
+ */
 static int attach(int fd, int cgfd, const struct profile_compiled *c,
 		  const char *name, const char *cgpath)
 {
-	struct cpuidvirt_attach a;
+	int e;
 
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
 	/* REPLACE makes a second createRuntime harmless. */
-	a.flags = CPUIDVIRT_ATTACH_REPLACE | c->attach_flags;
-	a.cgroup_fd = cgfd;
-	a.nr_rules = c->nr_rules;
-	a.max_basic_leaf = c->max_basic_leaf;
-	a.max_ext_leaf = c->max_ext_leaf;
-	a.rules = (uintptr_t)c->rules;
-	/* LIST shows at most CPUIDVIRT_NAME_LEN - 1 characters of it. */
-	snprintf(a.name, sizeof(a.name), "%.*s", (int)sizeof(a.name) - 1,
-		 *c->name ? c->name : name);
-	if (!ioctl(fd, CPUIDVIRT_IOC_ATTACH, &a))
+	e = -profile_attach_ioctl(fd, c, cgfd, CPUIDVIRT_ATTACH_REPLACE, name);
+	if (!e)
 		return EXIT_OK;
-	switch (errno) {
+	switch (e) {
 	case EOPNOTSUPP:
 		err_msg("attach to %s: CPUID faulting is not verified on this machine (run 'cpuidctl status')",
 			cgpath);
 		return EXIT_NOFAULT;
 	case EPERM:
 		err_msg("attach to %s: %s: the hook needs CAP_SYS_ADMIN in the initial user namespace",
-			cgpath, strerror(errno));
+			cgpath, strerror(e));
 		return EXIT_FAIL;
 	case ENOSPC:
 		err_msg("attach to %s: %s: the module's profile limit is reached (see 'cpuidctl profile list')",
-			cgpath, strerror(errno));
+			cgpath, strerror(e));
 		return EXIT_FAIL;
 	case E2BIG:
 	case ENOTUNIQ:
 	case ERANGE:
 	case EINVAL:
 		err_msg("attach to %s: %s: the module refused profile %s",
-			cgpath, strerror(errno), name);
+			cgpath, strerror(e), name);
 		return EXIT_PROFILE;
 	}
-	err_msg("attach to %s: %s", cgpath, strerror(errno));
+	err_msg("attach to %s: %s", cgpath, strerror(e));
 	return EXIT_FAIL;
 }
 
@@ -533,7 +527,6 @@ unmasked:
 
 static int hook_poststop(const struct oci_state *s, const char *state_dir)
 {
-	struct cpuidvirt_detach d;
 	uint64_t cgid;
 	int ret, fd;
 
@@ -548,13 +541,11 @@ static int hook_poststop(const struct oci_state *s, const char *state_dir)
 	fd = dev_open();
 	if (fd < 0)
 		return -fd;
-	memset(&d, 0, sizeof(d));
-	d.size = sizeof(d);
-	d.flags = CPUIDVIRT_DETACH_BY_ID;
-	d.cgroup_id = cgid;
-	if (ioctl(fd, CPUIDVIRT_IOC_DETACH, &d) && errno != ENOENT) {
+	ret = profile_detach_id(fd, cgid);
+	/* ENOENT: the module dropped it with the cgroup, or it never got one. */
+	if (ret && ret != -ENOENT) {
 		err_msg("container %s: removing the profile of cgroup id %llu: %s",
-			s->id, (unsigned long long)cgid, strerror(errno));
+			s->id, (unsigned long long)cgid, strerror(-ret));
 		close(fd);
 		return EXIT_FAIL;
 	}

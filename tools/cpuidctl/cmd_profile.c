@@ -265,27 +265,43 @@ static int profile_lcd_cmd(int argc, char **argv)
 	return ret;
 }
 
-/* ATTACH with every documented errno turned into cause and fix. */
-int profile_attach(int devfd, const struct profile_compiled *c, int cgfd,
-		   const char *cgpath, bool replace)
+/*
+ * The ATTACH ioctl alone, for 'profile apply', 'run' and the OCI hook:
+ * 0 or -errno. @flags are added to the profile's own; @fallback names the
+ * profile in LIST when the compiled profile has no name (NULL: none).
+ */
+int profile_attach_ioctl(int devfd, const struct profile_compiled *c, int cgfd,
+			 unsigned int flags, const char *fallback)
 {
 	struct cpuidvirt_attach a;
-	struct cpuidvirt_status st;
 
 	memset(&a, 0, sizeof(a));
 	a.size = sizeof(a);
-	a.flags = c->attach_flags | (replace ? CPUIDVIRT_ATTACH_REPLACE : 0);
+	a.flags = c->attach_flags | flags;
 	a.cgroup_fd = cgfd;
 	a.nr_rules = c->nr_rules;
 	a.max_basic_leaf = c->max_basic_leaf;
 	a.max_ext_leaf = c->max_ext_leaf;
 	a.rules = (uintptr_t)c->rules;
-	memcpy(a.name, c->name, sizeof(a.name));
-	a.name[sizeof(a.name) - 1] = '\0';
-	if (!ioctl(devfd, CPUIDVIRT_IOC_ATTACH, &a))
+	/* LIST shows at most CPUIDVIRT_NAME_LEN - 1 characters of it. */
+	snprintf(a.name, sizeof(a.name), "%.*s", (int)sizeof(a.name) - 1,
+		 *c->name || !fallback ? c->name : fallback);
+	return ioctl(devfd, CPUIDVIRT_IOC_ATTACH, &a) ? -errno : 0;
+}
+
+/* ATTACH with every documented errno turned into cause and fix. */
+int profile_attach(int devfd, const struct profile_compiled *c, int cgfd,
+		   const char *cgpath, bool replace)
+{
+	struct cpuidvirt_status st;
+	int e;
+
+	e = -profile_attach_ioctl(devfd, c, cgfd,
+				  replace ? CPUIDVIRT_ATTACH_REPLACE : 0, NULL);
+	if (!e)
 		return EXIT_OK;
 
-	switch (errno) {
+	switch (e) {
 	case EOPNOTSUPP:
 		if (dev_status(devfd, &st)) {
 			err_msg("cannot apply to %s: CPUID faulting is not usable on this machine", cgpath);
@@ -312,7 +328,7 @@ int profile_attach(int devfd, const struct profile_compiled *c, int cgfd,
 	case ENOTUNIQ:
 	case ERANGE:
 		err_msg("the module rejects profile %s: %s (a bug in cpuidctl's compiler; please report it)",
-			c->name, strerror(errno));
+			c->name, strerror(e));
 		return EXIT_PROFILE;
 	case ENOSPC:
 		err_msg("%d profiles are attached already, the module's limit: remove unused ones ('cpuidctl profile list')",
@@ -320,10 +336,10 @@ int profile_attach(int devfd, const struct profile_compiled *c, int cgfd,
 		return EXIT_FAIL;
 	case EPERM:
 		err_msg("%s: ATTACH: %s: needs CAP_SYS_ADMIN in the initial user namespace (run as root on the host, not in a container)",
-			CPUIDVIRT_DEV, strerror(errno));
+			CPUIDVIRT_DEV, strerror(e));
 		return EXIT_FAIL;
 	default:
-		err_msg("%s: ATTACH to %s: %s", CPUIDVIRT_DEV, cgpath, strerror(errno));
+		err_msg("%s: ATTACH to %s: %s", CPUIDVIRT_DEV, cgpath, strerror(e));
 		return EXIT_FAIL;
 	}
 }

@@ -59,9 +59,11 @@ struct cpuid_dump;
 int profile_usage(void);
 int profile_prepare(const char *spec, const struct cpuid_dump *against,
 		    struct profile *p, struct profile_compiled *c);
+int profile_attach_ioctl(int devfd, const struct profile_compiled *c, int cgfd,
+			 unsigned int flags, const char *fallback);	/* 0 or -errno */
 int profile_attach(int devfd, const struct profile_compiled *c, int cgfd,
 		   const char *cgpath, bool replace);
-int profile_detach_id(int devfd, uint64_t id);
+int profile_detach_id(int devfd, uint64_t id);	/* 0 or -errno */
 
 /* Commands */
 int cmd_status(int argc, char **argv);
