@@ -217,7 +217,6 @@ static char *read_file(const char *path)
 static int load_profile(const char *name, const char *dir,
 			struct profile_compiled *c)
 {
-	struct cpuid_dump host = CPUID_DUMP_INIT;
 	char path[PATH_MAX];
 	struct profile p;
 	struct diag diag;
@@ -256,19 +255,7 @@ static int load_profile(const char *name, const char *dir,
 		err_msg("profile %s: %s", name, diag.msg);
 		return EXIT_PROFILE;
 	}
-	ret = cpuid_dump_read_host(&host, -1, &diag);
-	if (ret) {
-		err_msg("reading this host's CPUID: %s", diag.msg);
-		return EXIT_FAIL;
-	}
-	memset(c, 0, sizeof(*c));
-	ret = profile_compile(&p, &host, c, &diag);
-	cpuid_dump_free(&host);
-	if (ret) {
-		err_msg("profile %s: %s", name, diag.msg);
-		return EXIT_PROFILE;
-	}
-	return EXIT_OK;
+	return profile_compile_against(&p, NULL, c, name);
 }
 
 /* The container's cgroup directory, absolute, from /proc/<pid>/cgroup. */

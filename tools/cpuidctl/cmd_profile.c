@@ -74,23 +74,18 @@ int profile_usage(void)
 }
 
 /*
- * Parse and compile @spec against @against (the host when NULL). Returns
- * an exit code after printing the "file:line: message".
+ * Compile @p against @against (this host when NULL). Returns an exit code
+ * after printing why; a compile error is prefixed "profile @what: " unless
+ * @what is NULL (the diagnostic names the file:line already).
  */
-int profile_prepare(const char *spec, const struct cpuid_dump *against,
-		    struct profile *p, struct profile_compiled *c)
+int profile_compile_against(struct profile *p, const struct cpuid_dump *against,
+			    struct profile_compiled *c, const char *what)
 {
 	struct cpuid_dump host = CPUID_DUMP_INIT;
 	struct diag diag;
 	int ret;
 
 	diag_clear(&diag);
-	profile_init(p);
-	ret = profile_load(p, spec, &diag);
-	if (ret) {
-		err_msg("%s", *diag.msg ? diag.msg : strerror(-ret));
-		return EXIT_PROFILE;
-	}
 	if (!against) {
 		ret = cpuid_dump_read_host(&host, -1, &diag);
 		if (ret) {
@@ -104,10 +99,33 @@ int profile_prepare(const char *spec, const struct cpuid_dump *against,
 	ret = profile_compile(p, against, c, &diag);
 	cpuid_dump_free(&host);
 	if (ret) {
-		err_msg("%s", *diag.msg ? diag.msg : strerror(-ret));
+		if (what)
+			err_msg("profile %s: %s", what, *diag.msg ? diag.msg : strerror(-ret));
+		else
+			err_msg("%s", *diag.msg ? diag.msg : strerror(-ret));
 		return EXIT_PROFILE;
 	}
 	return EXIT_OK;
+}
+
+/*
+ * Parse and compile @spec against @against (the host when NULL). Returns
+ * an exit code after printing the "file:line: message".
+ */
+int profile_prepare(const char *spec, const struct cpuid_dump *against,
+		    struct profile *p, struct profile_compiled *c)
+{
+	struct diag diag;
+	int ret;
+
+	diag_clear(&diag);
+	profile_init(p);
+	ret = profile_load(p, spec, &diag);
+	if (ret) {
+		err_msg("%s", *diag.msg ? diag.msg : strerror(-ret));
+		return EXIT_PROFILE;
+	}
+	return profile_compile_against(p, against, c, NULL);
 }
 
 static int load_dump(const char *path, struct cpuid_dump *d)
