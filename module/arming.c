@@ -253,16 +253,10 @@ static int cv_prctl_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 1;
 }
 
-/* Its presence makes an ftrace-based kprobe IPMODIFY. */
-static void cv_kprobe_post(struct kprobe *kp, struct pt_regs *regs,
-			   unsigned long flags)
-{
-}
-
 static struct kprobe cv_prctl_kp = {
 	.symbol_name = "do_arch_prctl_common",
 	.pre_handler = cv_prctl_pre,
-	.post_handler = cv_kprobe_post,
+	.post_handler = cv_kprobe_ipmodify_post,
 };
 
 static void cv_asked_free_all(void)

@@ -210,16 +210,19 @@ static int cv_gp_pre(struct kprobe *kp, struct pt_regs *kregs)
 	return 1;
 }
 
-/* Its presence makes an ftrace-based kprobe IPMODIFY. */
-static void cv_gp_post(struct kprobe *kp, struct pt_regs *regs,
-		       unsigned long flags)
+/*
+ * Both kprobes redirect the probed function. A post_handler makes a
+ * kprobe on ftrace use IPMODIFY, without which the new ip is ignored.
+ */
+void cv_kprobe_ipmodify_post(struct kprobe *kp, struct pt_regs *regs,
+			     unsigned long flags)
 {
 }
 
 static struct kprobe cv_gp_kp = {
 	.symbol_name = "fixup_vdso_exception",
 	.pre_handler = cv_gp_pre,
-	.post_handler = cv_gp_post,
+	.post_handler = cv_kprobe_ipmodify_post,
 };
 
 int cv_emulate_init(void)

@@ -14,6 +14,7 @@
 
 #include <linux/atomic.h>
 #include <linux/cgroup.h>
+#include <linux/kprobes.h>
 #include <linux/rcupdate.h>
 #include <linux/rhashtable-types.h>
 #include <linux/sched.h>
@@ -88,6 +89,8 @@ void cv_arming_exit(void);
 /* emulate.c */
 int cv_emulate_init(void);
 void cv_emulate_exit(void);
+void cv_kprobe_ipmodify_post(struct kprobe *kp, struct pt_regs *regs,
+			     unsigned long flags);
 
 /* faultcheck.c */
 enum cpuidvirt_fault_state cv_fault_state(void);
