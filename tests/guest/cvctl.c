@@ -544,15 +544,21 @@ static void pin(int cpu)
 		die("sched_setaffinity");
 }
 
+/* Which CPUID a spinner thread executes, and which register it records. */
+struct spin_what {
+	uint32_t leaf;
+	int reg;
+};
+
 static void *spinner(void *arg)
 {
+	const struct spin_what *w = arg;
 	uint32_t r[4];
 
-	(void)arg;
 	pin(1);
 	while (!spin_stop) {
-		cpuid(1, 0, r);
-		spin_eax = r[0];
+		cpuid(w->leaf, 0, r);
+		spin_eax = r[w->reg];
 		__atomic_add_fetch(&spin_seq, 1, __ATOMIC_SEQ_CST);
 	}
 	return NULL;
@@ -573,6 +579,7 @@ static unsigned long wait_seq(unsigned long after)
  */
 static int cmd_spin_attach(const char *cgdir)
 {
+	static struct spin_what cpuid1_eax = { 1, 0 };
 	struct cpuidvirt_rule x = rule(1, 0, CPUIDVIRT_RULE_ANY_SUBLEAF);
 	unsigned long s;
 	pthread_t th;
@@ -582,7 +589,7 @@ static int cmd_spin_attach(const char *cgdir)
 	x.and[0] = 0;
 	x.or[0] = 0x000a5a5a;
 	pin(0);
-	if (pthread_create(&th, NULL, spinner, NULL))
+	if (pthread_create(&th, NULL, spinner, &cpuid1_eax))
 		die("pthread_create");
 	wait_seq(0);
 	before = spin_eax;
@@ -598,20 +605,18 @@ static int cmd_spin_attach(const char *cgdir)
 	return 0;
 }
 
-static void write_pid(const char *cgdir);
-
-static void *spinner6(void *arg)
+static void write_pid_of(const char *cgdir, pid_t pid)
 {
-	uint32_t r[4];
+	char path[4096];
+	FILE *f;
 
-	(void)arg;
-	pin(1);
-	while (!spin_stop) {
-		cpuid(6, 0, r);
-		spin_eax = r[2];
-		__atomic_add_fetch(&spin_seq, 1, __ATOMIC_SEQ_CST);
-	}
-	return NULL;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cgdir);
+	f = fopen(path, "w");
+	if (!f)
+		die(path);
+	fprintf(f, "%d\n", pid);
+	if (fclose(f))
+		die(path);
 }
 
 /*
@@ -622,16 +627,17 @@ static void *spinner6(void *arg)
  */
 static int cmd_spin_move(const char *to)
 {
+	static struct spin_what cpuid6_ecx = { 6, 2 };
 	unsigned long s;
 	pthread_t th;
 	uint32_t before;
 
 	pin(0);
-	if (pthread_create(&th, NULL, spinner6, NULL))
+	if (pthread_create(&th, NULL, spinner, &cpuid6_ecx))
 		die("pthread_create");
 	wait_seq(0);
 	before = spin_eax;
-	write_pid(to);
+	write_pid_of(to, getpid());
 	s = spin_seq;
 	wait_seq(s);
 	usleep(100000);
@@ -649,20 +655,6 @@ struct move_in {
 	unsigned long ack;	/* round the spinner answered */
 	uint32_t ecx;		/* its CPUID(6).ECX for that round */
 };
-
-static void write_pid_of(const char *cgdir, pid_t pid)
-{
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cgdir);
-	f = fopen(path, "w");
-	if (!f)
-		die(path);
-	fprintf(f, "%d\n", pid);
-	if (fclose(f))
-		die(path);
-}
 
 /*
  * No system call in the loop: the spinner is never switched out, so only a
@@ -800,20 +792,6 @@ static void *move_thread(void *arg)
 	return NULL;
 }
 
-static void write_pid(const char *cgdir)
-{
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cgdir);
-	f = fopen(path, "w");
-	if (!f)
-		die(path);
-	fprintf(f, "%d\n", getpid());
-	if (fclose(f))
-		die(path);
-}
-
 static int cmd_move_self(int argc, char **argv)
 {
 	int thread = 0;
@@ -837,7 +815,7 @@ static int cmd_move_self(int argc, char **argv)
 	}
 	cpuid(move_leaf, move_sub, r);
 	printf("before eax=%08x ebx=%08x ecx=%08x edx=%08x\n", r[0], r[1], r[2], r[3]);
-	write_pid(argv[0]);
+	write_pid_of(argv[0], getpid());
 	if (thread) {
 		pthread_barrier_wait(&move_barrier);
 		pthread_join(th, NULL);
