@@ -23,6 +23,9 @@ Suite *lcd_suite(void);
 Suite *module_data_suite(void);
 Suite *oci_hook_suite(void);
 
+/* Live host vs `cpuid -1 -r`, as TAP comments only (test_dump.c). */
+void dump_host_info(FILE *tap);
+
 /* Helpers (unit_main.c). */
 char *read_text(const char *path);
 void load_dump(struct cpuid_dump *d, const char *path);

@@ -144,6 +144,22 @@ bool cpuid_dump_query(const struct cpuid_dump *d, uint32_t leaf,
 	return false;
 }
 
+bool cpuid_dump_replay(const struct cpuid_dump *d, uint32_t leaf,
+		       uint32_t subleaf, uint32_t out[CPUID_NR_REGS])
+{
+	const struct cpuid_entry *e = cpuid_dump_find(d, leaf, subleaf);
+
+	/* Leaves without subleaves ignore ECX on real CPUs. */
+	if (!e && subleaf && !cpuid_leaf_has_subleaves(leaf))
+		e = cpuid_dump_find(d, leaf, 0);
+	if (e) {
+		memcpy(out, e->r, sizeof(e->r));
+		return true;
+	}
+	memset(out, 0, CPUID_NR_REGS * sizeof(uint32_t));
+	return false;
+}
+
 bool cpuid_dump_has(const struct cpuid_dump *d, const struct cpu_feature *f)
 {
 	uint32_t r[CPUID_NR_REGS];
@@ -486,111 +502,292 @@ int cpuid_dump_print(const struct cpuid_dump *d, FILE *out,
 	return 0;
 }
 
-/* Host reading ------------------------------------------------------- */
+/* Enumeration -------------------------------------------------------- */
 
-static int add_native(struct cpuid_dump *d, uint32_t leaf, uint32_t sub,
-		      uint32_t r[CPUID_NR_REGS])
+/*
+ * The walk of Debian bookworm's cpuid 20230120 in `cpuid -1 -r` (do_real()
+ * in cpuid.c), checked against that binary with tests/data/dumps/
+ * cpuid-oracle.sh. Where the tool loops without a bound (until a CPU says
+ * "no more"), we stop after SUBLEAF_LIMIT subleaves so that a broken or
+ * hostile hypervisor cannot hang us; no real CPU comes near it.
+ */
+#define SUBLEAF_LIMIT 256
+#define RANGE_LIMIT 0xff	/* leaves past a range's base we walk at most */
+
+struct walk {
+	struct cpuid_dump *d;
+	cpuid_insn_fn insn;
+	void *ctx;
+	int ret;
+};
+
+static void ask(struct walk *w, uint32_t leaf, uint32_t sub,
+		uint32_t r[CPUID_NR_REGS])
 {
-	__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
-	return cpuid_dump_set(d, leaf, sub, r);
+	w->insn(w->ctx, leaf, sub, r);
 }
 
-/* Subleaves of one leaf, following each leaf's own enumeration rule. */
-static int read_leaf(struct cpuid_dump *d, uint32_t leaf)
+static void put(struct walk *w, uint32_t leaf, uint32_t sub,
+		const uint32_t r[CPUID_NR_REGS])
 {
-	uint32_t r[4], s0[4], sub, max;
-	int ret;
+	if (!w->ret)
+		w->ret = cpuid_dump_set(w->d, leaf, sub, r);
+}
 
-	/* AMD's cache topology: cpuid -r prints only the non-empty ones. */
-	if (leaf == 0x8000001d) {
-		for (sub = 0, ret = 0; sub < 64 && !ret; sub++) {
-			__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
-			if (!(r[0] & 0x1f))
-				break;
-			ret = cpuid_dump_set(d, leaf, sub, r);
-		}
-		return ret;
+static void ask_put(struct walk *w, uint32_t leaf, uint32_t sub,
+		    uint32_t r[CPUID_NR_REGS])
+{
+	ask(w, leaf, sub, r);
+	put(w, leaf, sub, r);
+}
+
+/* Subleaves 1..@max (@max from subleaf 0's EAX: 7, 0x14, 0x17...). */
+static void walk_to_max(struct walk *w, uint32_t leaf, uint32_t max)
+{
+	uint32_t r[CPUID_NR_REGS], sub;
+
+	for (sub = 1; sub <= max && sub < SUBLEAF_LIMIT; sub++)
+		ask_put(w, leaf, sub, r);
+}
+
+/* Subleaves 1..31 whose bit is set in @mask (0x10, 0x80000020). */
+static void walk_mask(struct walk *w, uint32_t leaf, uint32_t mask)
+{
+	uint32_t r[CPUID_NR_REGS], sub;
+
+	for (sub = 1; sub < 32; sub++)
+		if (mask >> sub & 1)
+			ask_put(w, leaf, sub, r);
+}
+
+/*
+ * Subleaves from @sub on until @last says the one just read is the end;
+ * that one is recorded too (4, 0xb, 0x12, 0x1b, 0x1f).
+ */
+static void walk_until(struct walk *w, uint32_t leaf, uint32_t sub,
+		       bool (*last)(const uint32_t *r))
+{
+	uint32_t r[CPUID_NR_REGS];
+
+	for (; sub < SUBLEAF_LIMIT; sub++) {
+		ask_put(w, leaf, sub, r);
+		if (last(r))
+			break;
 	}
-	ret = add_native(d, leaf, 0, s0);
-	if (ret)
-		return ret;
+}
+
+static bool cache_type_null(const uint32_t *r)
+{
+	return !(r[CPUID_EAX] & 0x1f);	/* 4, 0x8000001d */
+}
+
+static bool level_type_invalid(const uint32_t *r)
+{
+	return !(r[CPUID_ECX] >> 8 & 0xff);	/* 0xb, 0x1f */
+}
+
+static bool sgx_invalid(const uint32_t *r)
+{
+	return !(r[CPUID_EAX] & 0xf);		/* 0x12 */
+}
+
+static bool pconfig_invalid(const uint32_t *r)
+{
+	return !(r[CPUID_EAX] & 0xfff);		/* 0x1b */
+}
+
+/* The other subleaves of a basic leaf; @s0 is its subleaf 0. */
+static void walk_basic(struct walk *w, uint32_t leaf, const uint32_t *s0)
+{
+	uint32_t r[CPUID_NR_REGS], sub, n;
+	uint64_t mask;
+
 	switch (leaf) {
-	case 0x4: case 0x80000026:
-		/* cache / topology descriptors: until type 0, included */
-		for (sub = 1, memcpy(r, s0, sizeof(r));
-		     (r[0] & 0x1f) && sub < 64 && !ret; sub++)
-			ret = add_native(d, leaf, sub, r);
+	case 0x2:
+		/* AL = how often to execute CPUID(2); all with ECX=0 */
+		n = s0[CPUID_EAX] & 0xff;
+		for (sub = 1; sub < n; sub++) {
+			ask(w, leaf, 0, r);
+			put(w, leaf, sub, r);
+		}
 		break;
-	case 0xb: case 0x1f:
-		for (sub = 1, memcpy(r, s0, sizeof(r));
-		     (r[2] >> 8 & 0xff) && sub < 64 && !ret; sub++)
-			ret = add_native(d, leaf, sub, r);
+	case 0x4:
+		if (!cache_type_null(s0))
+			walk_until(w, leaf, 1, cache_type_null);
+		break;
+	case 0xb:
+		if (!level_type_invalid(s0))
+			walk_until(w, leaf, 1, level_type_invalid);
+		break;
+	case 0x1f:
+		/* unlike 0xb, subleaf 1 is read whatever subleaf 0 says */
+		walk_until(w, leaf, 1, level_type_invalid);
 		break;
 	case 0x7: case 0x14: case 0x17: case 0x18: case 0x1d: case 0x20:
-	case 0x23: case 0x24:
-		max = s0[0] < 64 ? s0[0] : 63;
-		for (sub = 1; sub <= max && !ret; sub++)
-			ret = add_native(d, leaf, sub, r);
+	case 0x23:
+		walk_to_max(w, leaf, s0[CPUID_EAX]);
 		break;
-	case 0xd: {
-		uint64_t comp;
-
-		ret = add_native(d, leaf, 1, r);
-		/* XCR0-capable (sub 0 EDX:EAX) and XSS-capable (sub 1 EDX:ECX) */
-		comp = ((uint64_t)s0[3] << 32 | s0[0]) |
-		       ((uint64_t)r[3] << 32 | r[2]);
-		for (sub = 2; sub < 63 && !ret; sub++)
-			if (comp >> sub & 1)
-				ret = add_native(d, leaf, sub, r);
+	case 0xd:
+		/* XCR0 bits (0: EDX:EAX) and IA32_XSS bits (1: EDX:ECX) */
+		ask_put(w, leaf, 1, r);
+		mask = ((uint64_t)s0[CPUID_EDX] << 32 | s0[CPUID_EAX]) |
+		       ((uint64_t)r[CPUID_EDX] << 32 | r[CPUID_ECX]);
+		for (sub = 2; sub < 63; sub++)
+			if (mask >> sub & 1)
+				ask_put(w, leaf, sub, r);
 		break;
-	}
 	case 0xf:
-		if (s0[3] & 2)
-			ret = add_native(d, leaf, 1, r);
+		if (s0[CPUID_EDX] & 2)
+			ask_put(w, leaf, 1, r);
 		break;
-	case 0x10: case 0x80000020:
-		for (sub = 1; sub < 32 && !ret; sub++)
-			if (s0[1] >> sub & 1)
-				ret = add_native(d, leaf, sub, r);
+	case 0x10:
+		walk_mask(w, leaf, s0[CPUID_EBX]);
 		break;
 	case 0x12:
-		ret = add_native(d, leaf, 1, r);
-		for (sub = 2; sub < 64 && !ret; sub++) {
-			ret = add_native(d, leaf, sub, r);
-			if (!(r[0] & 0xf))
-				break;
-		}
+		/* 0 and 1 always, then EPC sections up to the invalid one */
+		ask_put(w, leaf, 1, r);
+		walk_until(w, leaf, 2, sgx_invalid);
+		break;
+	case 0x1b:
+		walk_until(w, leaf, 1, pconfig_invalid);
 		break;
 	}
-	return ret;
 }
 
-/* A range base..max where CPUID(base).EAX is plausible for that range. */
-static int read_range(struct cpuid_dump *d, uint32_t base, bool always)
+static void walk_basic_range(struct walk *w, uint32_t *leaf1_ecx)
 {
-	uint32_t r[4], leaf, max;
-	int ret;
+	uint32_t r[CPUID_NR_REGS], leaf, max;
 
-	__cpuid_count(base, 0, r[0], r[1], r[2], r[3]);
-	max = r[0];
-	if (max < base || max > base + 0xff) {
-		/* not implemented: still record the answer, as cpuid -r does */
-		return always ? cpuid_dump_set(d, base, 0, r) : 0;
+	ask_put(w, 0, 0, r);
+	max = r[CPUID_EAX] < RANGE_LIMIT ? r[CPUID_EAX] : RANGE_LIMIT;
+	for (leaf = 1; leaf <= max && !w->ret; leaf++) {
+		ask_put(w, leaf, 0, r);
+		if (leaf == 1)
+			*leaf1_ecx = r[CPUID_ECX];
+		walk_basic(w, leaf, r);
 	}
-	for (leaf = base; leaf <= max; leaf++) {
-		ret = read_leaf(d, leaf);
-		if (ret)
-			return ret;
+}
+
+/*
+ * base..max, with max from CPUID(base).EAX. @cap: beyond base+cap the
+ * answer is taken for garbage and only the base leaf is kept (the tool's
+ * own sanity limits for 0x20000000 and 0xc0000000; ours for the others).
+ */
+static void walk_range(struct walk *w, uint32_t base, uint32_t cap)
+{
+	uint32_t r[CPUID_NR_REGS], leaf, max, sub;
+
+	ask_put(w, base, 0, r);
+	max = r[CPUID_EAX];
+	if (max > base + cap)
+		max = base;
+	for (leaf = base + 1; leaf <= max && !w->ret; leaf++) {
+		if (leaf == 0x8000001d) {
+			/* only real caches: the null entry ending them is not kept */
+			for (sub = 0; sub < SUBLEAF_LIMIT; sub++) {
+				ask(w, leaf, sub, r);
+				if (cache_type_null(r))
+					break;
+				put(w, leaf, sub, r);
+			}
+			continue;
+		}
+		ask_put(w, leaf, 0, r);
+		if (leaf == 0x80000020)
+			walk_mask(w, leaf, r[CPUID_EBX]);
 	}
-	return 0;
+}
+
+enum hypervisor { HV_UNKNOWN, HV_KNOWN, HV_KVM, HV_XEN };
+
+/* The signatures bookworm's cpuid knows (get_hypervisor()). */
+static enum hypervisor hypervisor_of(const uint32_t *r)
+{
+	static const struct {
+		char sig[13];
+		enum hypervisor hv;
+	} known[] = {
+		{ "VMwareVMware", HV_KNOWN },
+		{ "XenVMMXenVMM", HV_XEN },
+		{ "KVMKVMKVM\0\0", HV_KVM },
+		{ "Microsoft Hv", HV_KNOWN },
+		{ "ACRNACRNACRN", HV_KNOWN },
+	};
+	char sig[12];
+	size_t i;
+
+	memcpy(sig, &r[CPUID_EBX], 4);
+	memcpy(sig + 4, &r[CPUID_ECX], 4);
+	memcpy(sig + 8, &r[CPUID_EDX], 4);
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!memcmp(sig, known[i].sig, 12))
+			return known[i].hv;
+	return HV_UNKNOWN;
+}
+
+/*
+ * Hypervisor ranges at 0x40000000, 0x40000100, ... (Xen's stride): each
+ * base is kept even when it says "nothing here", which ends the walk.
+ */
+static void walk_hypervisors(struct walk *w)
+{
+	uint32_t r[CPUID_NR_REGS], base, leaf, max;
+
+	for (base = 0x40000000; base < 0x40010000 && !w->ret; base += 0x100) {
+		enum hypervisor hv;
+
+		ask_put(w, base, 0, r);
+		hv = hypervisor_of(r);
+		max = r[CPUID_EAX];
+		if (hv == HV_KVM && !max)
+			max = base + 1;		/* old KVM left EAX 0 */
+		if ((hv == HV_UNKNOWN && max > base + 0x100) || max < base)
+			break;
+		if (max > base + RANGE_LIMIT)
+			max = base + RANGE_LIMIT;
+		for (leaf = base + 1; leaf <= max && !w->ret; leaf++) {
+			ask_put(w, leaf, 0, r);
+			if (hv == HV_XEN && (leaf & 0xff) == 3) {
+				ask_put(w, leaf, 1, r);
+				ask_put(w, leaf, 2, r);
+			}
+		}
+	}
+}
+
+int cpuid_dump_enumerate(struct cpuid_dump *d, cpuid_insn_fn insn, void *ctx)
+{
+	struct walk w = { d, insn, ctx, 0 };
+	uint32_t leaf1_ecx = 0;
+
+	cpuid_dump_init(d);
+	walk_basic_range(&w, &leaf1_ecx);
+	walk_range(&w, 0x20000000, 0x100);
+	if (leaf1_ecx >> 31)	/* "running under a hypervisor" */
+		walk_hypervisors(&w);
+	walk_range(&w, 0x80000000, RANGE_LIMIT);
+	walk_range(&w, 0x80860000, RANGE_LIMIT);
+	walk_range(&w, 0xc0000000, 0x1000);
+	if (w.ret)
+		cpuid_dump_free(d);
+	return w.ret;
+}
+
+/* Host reading ------------------------------------------------------- */
+
+static void native_cpuid(void *ctx, uint32_t leaf, uint32_t sub,
+			 uint32_t r[CPUID_NR_REGS])
+{
+	(void)ctx;
+	__cpuid_count(leaf, sub, r[CPUID_EAX], r[CPUID_EBX], r[CPUID_ECX],
+		      r[CPUID_EDX]);
 }
 
 int cpuid_dump_read_host(struct cpuid_dump *d, int cpu, struct diag *diag)
 {
 	cpu_set_t old, set;
 	bool pinned = false;
-	uint32_t r[4], leaf, max;
-	int ret = 0;
+	int ret;
 
 	cpuid_dump_init(d);
 	if (cpu >= 0) {
@@ -608,28 +805,11 @@ int cpuid_dump_read_host(struct cpuid_dump *d, int cpu, struct diag *diag)
 					cpu, strerror(errno));
 		pinned = true;
 	}
-	__cpuid_count(0, 0, r[0], r[1], r[2], r[3]);
-	max = r[0] < 0x100 ? r[0] : 0xff;	/* a sane bound */
-	for (leaf = 0; leaf <= max && !ret; leaf++)
-		ret = read_leaf(d, leaf);
-	if (!ret)
-		ret = read_range(d, 0x20000000, true);
-	if (!ret)
-		ret = read_range(d, 0x40000000, true);
-	if (!ret)
-		ret = read_range(d, 0x40000100, true);
-	if (!ret)
-		ret = read_range(d, 0x80000000, true);
-	if (!ret)
-		ret = read_range(d, 0x80860000, true);
-	if (!ret)
-		ret = read_range(d, 0xc0000000, true);
+	ret = cpuid_dump_enumerate(d, native_cpuid, NULL);
 	if (pinned)
 		sched_setaffinity(0, sizeof(old), &old);
-	if (ret) {
-		cpuid_dump_free(d);
+	if (ret)
 		return diag_set(diag, ENOMEM, NULL, 0, "out of memory");
-	}
 	d->cpu = cpu;
 	return 0;
 }

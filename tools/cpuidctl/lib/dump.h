@@ -58,6 +58,15 @@ const struct cpuid_entry *cpuid_dump_find(const struct cpuid_dump *d,
 bool cpuid_dump_query(const struct cpuid_dump *d, uint32_t leaf,
 		      uint32_t subleaf, uint32_t out[CPUID_NR_REGS]);
 
+/*
+ * A fake CPUID instruction that answers from a recorded dump: the entry for
+ * (leaf, subleaf), or subleaf 0's for a leaf without subleaves; true then.
+ * Anything else reads as all zeros and returns false (the dump does not
+ * record it: typically a terminating subleaf `cpuid -r` does not print).
+ */
+bool cpuid_dump_replay(const struct cpuid_dump *d, uint32_t leaf,
+		       uint32_t subleaf, uint32_t out[CPUID_NR_REGS]);
+
 /* Whether the feature bit is set in the dump (false if not recorded). */
 bool cpuid_dump_has(const struct cpuid_dump *d, const struct cpu_feature *f);
 
@@ -98,12 +107,28 @@ int cpuid_dump_print(const struct cpuid_dump *d, FILE *out,
 		     const char *header);
 
 /*
- * Read the host's CPUID on CPU @cpu (-1: wherever the thread runs),
- * enumerating leaves and subleaves like `cpuid -r` does (basic, 0x40000000
- * hypervisor, 0x80000000 extended, 0x80860000 and 0xc0000000 ranges when
- * present; subleaves of 4, 7, 0xb, 0xd, 0xf, 0x10, 0x12, 0x14, 0x17, 0x18,
- * 0x1d, 0x1f, 0x8000001d, 0x80000020, ...). Pins the calling thread to @cpu
- * with sched_setaffinity and restores its affinity afterwards. -EINVAL or
+ * One execution of CPUID: what the CPU answers to (leaf, subleaf). The
+ * native one runs the instruction; tests answer from a recorded dump
+ * (cpuid_dump_replay()).
+ */
+typedef void (*cpuid_insn_fn)(void *ctx, uint32_t leaf, uint32_t subleaf,
+			      uint32_t r[CPUID_NR_REGS]);
+
+/*
+ * Walk every leaf and subleaf exactly as Debian bookworm's `cpuid -1 -r`
+ * (cpuid 20230120) does, asking @insn, and record the answers in @d:
+ * ranges 0, 0x20000000, 0x40000000 + n*0x100 (when CPUID(1).ECX[31] says
+ * hypervisor), 0x80000000, 0x80860000, 0xc0000000; subleaves of 2, 4, 7,
+ * 0xb, 0xd, 0xf, 0x10, 0x12, 0x14, 0x17, 0x18, 0x1b, 0x1d, 0x1f, 0x20,
+ * 0x23, 0x8000001d, 0x80000020 and Xen's leaf 3, each by the tool's rule
+ * (dump.c). Returns 0 or -ENOMEM (@d is then empty).
+ */
+int cpuid_dump_enumerate(struct cpuid_dump *d, cpuid_insn_fn insn, void *ctx);
+
+/*
+ * Read the host's CPUID on CPU @cpu (-1: wherever the thread runs) with
+ * cpuid_dump_enumerate(). Pins the calling thread to @cpu with
+ * sched_setaffinity and restores its affinity afterwards. -EINVAL or
  * -ESRCH-style errors from sched_setaffinity are reported in @diag
  * ("CPU 7 is not online").
  */
