@@ -271,6 +271,104 @@ START_TEST(test_levels)
 }
 END_TEST
 
+/*
+ * features.def's levels against the psABI's list (psabi.c, raw CPUID
+ * positions): the same features at the same levels, plus XSAVE at v3,
+ * which the psABI leaves implicit in OSXSAVE (OSXSAVE means the OS
+ * enabled XSAVE, so a CPU without XSAVE cannot have it).
+ */
+START_TEST(test_levels_psabi)
+{
+	struct feature_set s;
+	const struct cpu_feature *f;
+	size_t i;
+	int lvl;
+
+	for (lvl = 1; lvl <= 4; lvl++) {
+		ck_assert_int_eq(x86_level_features(lvl, &s), 0);
+		for (i = 0; i < psabi_nr_bits; i++) {
+			const struct psabi_bit *b = &psabi_bits[i];
+
+			f = feature_at(b->leaf, 0, b->reg, b->bit);
+			ck_assert_msg(f, "no table feature at %s's position", b->name);
+			ck_assert_msg(fset_has(&s, f) == (b->level <= lvl),
+				      "x86-64-v%d %s %s (psABI: v%d)", lvl,
+				      fset_has(&s, f) ? "has" : "lacks",
+				      b->name, b->level);
+		}
+		for (f = fset_next(&s, NULL); f; f = fset_next(&s, f)) {
+			bool listed = false;
+
+			for (i = 0; i < psabi_nr_bits; i++)
+				listed |= psabi_bits[i].leaf == f->leaf &&
+					  f->subleaf == 0 &&
+					  psabi_bits[i].reg == f->reg &&
+					  psabi_bits[i].bit == f->bit;
+			ck_assert_msg(listed || (lvl >= 3 && f->leaf == 1 &&
+						 f->reg == CPUID_ECX && f->bit == 26),
+				      "x86-64-v%d has %s, which the psABI does not list",
+				      lvl, f->name);
+		}
+	}
+}
+END_TEST
+
+/* Set or clear a raw bit of a dump entry. */
+static void raw_bit(struct cpuid_dump *d, uint32_t leaf, unsigned int reg,
+		    unsigned int bit, int on)
+{
+	const struct cpuid_entry *e = cpuid_dump_find(d, leaf, 0);
+	uint32_t r[CPUID_NR_REGS];
+
+	ck_assert(e);
+	memcpy(r, e->r, sizeof(r));
+	r[reg] = on ? r[reg] | 1U << bit : r[reg] & ~(1U << bit);
+	ck_assert_int_eq(cpuid_dump_set(d, leaf, 0, r), 0);
+}
+
+/*
+ * x86_level_of() agrees with the psABI on the recorded CPUs and on the v4
+ * host with each psABI feature taken away in turn (level drops to just
+ * below that feature's level).
+ */
+START_TEST(test_level_of_psabi)
+{
+	static const char *const dumps[] = {
+		"host-amd-epyc-zen5.txt", "qemu-Skylake-Client.txt",
+		"qemu-Haswell.txt", "qemu-Nehalem.txt", "qemu-EPYC.txt",
+	};
+	struct cpuid_dump d, base;
+	struct feature_set fs;
+	char path[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
+		snprintf(path, sizeof(path), TEST_DATA_DIR "/dumps/%s", dumps[i]);
+		load_dump(&d, path);
+		cpuid_dump_features(&d, &fs);
+		ck_assert_msg(x86_level_of(&fs, NULL) == psabi_level(&d),
+			      "%s: x86_level_of %d, psABI %d", dumps[i],
+			      x86_level_of(&fs, NULL), psabi_level(&d));
+		cpuid_dump_free(&d);
+	}
+	load_dump(&base, HOST_DUMP);
+	ck_assert_int_eq(psabi_level(&base), 4);
+	for (i = 0; i < psabi_nr_bits; i++) {
+		const struct psabi_bit *b = &psabi_bits[i];
+
+		ck_assert_int_eq(cpuid_dump_copy(&d, &base), 0);
+		raw_bit(&d, b->leaf, b->reg, b->bit, 0);
+		cpuid_dump_features(&d, &fs);
+		ck_assert_int_eq(psabi_level(&d), b->level - 1);
+		ck_assert_msg(x86_level_of(&fs, NULL) == b->level - 1,
+			      "without %s: x86_level_of %d, psABI %d", b->name,
+			      x86_level_of(&fs, NULL), b->level - 1);
+		cpuid_dump_free(&d);
+	}
+	cpuid_dump_free(&base);
+}
+END_TEST
+
 Suite *features_suite(void)
 {
 	Suite *s = suite_create("features");
@@ -285,6 +383,8 @@ Suite *features_suite(void)
 	tcase_add_test(tc, test_closure_xsave_and_mirrors);
 	tcase_add_test(tc, test_requirements);
 	tcase_add_test(tc, test_levels);
+	tcase_add_test(tc, test_levels_psabi);
+	tcase_add_test(tc, test_level_of_psabi);
 	suite_add_tcase(s, tc);
 	return s;
 }

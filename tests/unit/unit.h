@@ -4,6 +4,8 @@
 #define CPUIDCTL_UNIT_H
 
 #include <check.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cpufeat.h"
@@ -12,6 +14,28 @@
 
 #ifndef TEST_DATA_DIR
 #error "build with -DTEST_DATA_DIR=\"/path/to/tests/data\""
+
+/*
+ * x86-64 psABI levels as raw CPUID positions (psabi.c), independent of
+ * the feature table: the judge of the built-in baselines.
+ */
+struct psabi_bit {
+	const char *name;	/* as the psABI spells it */
+	uint32_t leaf;		/* subleaf 0 */
+	uint8_t reg;		/* enum cpuid_reg */
+	uint8_t bit;
+	int level;		/* 1..4 */
+};
+extern const struct psabi_bit psabi_bits[];
+extern const size_t psabi_nr_bits;
+/* Bit set in @d (leaves above the dump's maximum read as clear). */
+bool psabi_has(const struct cpuid_dump *d, const struct psabi_bit *b);
+/* Highest level whose every feature is set in @d, 0 if not even v1. */
+int psabi_level(const struct cpuid_dump *d);
+/* Every feature of levels <= @level set and every later one clear. */
+void psabi_assert_exactly(const struct cpuid_dump *d, int level,
+			  const char *what);
+
 #endif
 
 #define HOST_DUMP TEST_DATA_DIR "/dumps/host-amd-epyc-zen5.txt"
@@ -39,5 +63,27 @@ void dump_bit(struct cpuid_dump *d, const struct cpu_feature *f, int on);
 /* Features set in a dump as the profile presents it. */
 void presented(const struct profile *p, const struct cpuid_dump *host,
 	       struct cpuid_dump *out, struct profile_compiled *c);
+
+
+/*
+ * x86-64 psABI levels as raw CPUID positions (psabi.c), independent of
+ * the feature table: the judge of the built-in baselines.
+ */
+struct psabi_bit {
+	const char *name;	/* as the psABI spells it */
+	uint32_t leaf;		/* subleaf 0 */
+	uint8_t reg;		/* enum cpuid_reg */
+	uint8_t bit;
+	int level;		/* 1..4 */
+};
+extern const struct psabi_bit psabi_bits[];
+extern const size_t psabi_nr_bits;
+/* Bit set in @d (leaves above the dump's maximum read as clear). */
+bool psabi_has(const struct cpuid_dump *d, const struct psabi_bit *b);
+/* Highest level whose every feature is set in @d, 0 if not even v1. */
+int psabi_level(const struct cpuid_dump *d);
+/* Every feature of levels <= @level set and every later one clear. */
+void psabi_assert_exactly(const struct cpuid_dump *d, int level,
+			  const char *what);
 
 #endif
