@@ -15,6 +15,14 @@
 #ifndef TEST_DATA_DIR
 #error "build with -DTEST_DATA_DIR=\"/path/to/tests/data\""
 
+/* Profile round trips (test_fuzz.c): equal but for line numbers. */
+void profile_assert_same(const struct profile *a, const struct profile *b,
+			 const char *what);
+/* profile_format() output, malloc()ed. */
+char *profile_text(const struct profile *p);
+/* parse(format(p)) is p (whole structure), and format is a fixed point. */
+void profile_assert_round_trip(const struct profile *p, const char *what);
+
 /*
  * x86-64 psABI levels as raw CPUID positions (psabi.c), independent of
  * the feature table: the judge of the built-in baselines.
@@ -46,6 +54,7 @@ Suite *profile_suite(void);
 Suite *lcd_suite(void);
 Suite *module_data_suite(void);
 Suite *oci_hook_suite(void);
+Suite *fuzz_suite(void);
 
 /* Live host vs `cpuid -1 -r`, as TAP comments only (test_dump.c). */
 void dump_host_info(FILE *tap);
@@ -64,6 +73,14 @@ void dump_bit(struct cpuid_dump *d, const struct cpu_feature *f, int on);
 void presented(const struct profile *p, const struct cpuid_dump *host,
 	       struct cpuid_dump *out, struct profile_compiled *c);
 
+
+/* Profile round trips (test_fuzz.c): equal but for line numbers. */
+void profile_assert_same(const struct profile *a, const struct profile *b,
+			 const char *what);
+/* profile_format() output, malloc()ed. */
+char *profile_text(const struct profile *p);
+/* parse(format(p)) is p (whole structure), and format is a fixed point. */
+void profile_assert_round_trip(const struct profile *p, const char *what);
 
 /*
  * x86-64 psABI levels as raw CPUID positions (psabi.c), independent of

@@ -68,7 +68,8 @@ void profile_init(struct profile *p);
  * name (its basename without a ".profile" suffix). Accepts the seed's
  * VIRT_CPUID_MASK syntax ("avx512f,hle,rtm,xsavearea=2696", with or without
  * the "VIRT_CPUID_MASK=" prefix) as a line of its own. Returns 0 or
- * -EINVAL with "source:line: message" in @diag.
+ * -EINVAL (-ERANGE for a number out of range, -E2BIG for too many raw
+ * bits) with "source:line: message" in @diag.
  */
 int profile_parse(struct profile *p, const char *text, const char *source,
 		  struct diag *diag);
