@@ -272,6 +272,73 @@ START_TEST(test_enumerate_recorded)
 END_TEST
 
 /*
+ * The recorded CPUs cover the leaves issue 9 names, and the CI host's CPU
+ * (Intel family 6 model 207, Emerald Rapids) is among them: deleting a
+ * dump must not quietly shrink what the enumeration test proves.
+ */
+START_TEST(test_recorded_coverage)
+{
+	static const uint32_t leaves[] = {
+		0x1a, 0x1b, 0x1d, 0x1e, 0x1f, 0x20, 0x23, 0x24,
+		0x8000001d, 0x80000020, 0x80000021, 0x80000026,
+	};
+	bool seen[sizeof(leaves) / sizeof(leaves[0])] = { false };
+	bool emr = false, sub1b = false;
+	int i;
+	size_t k;
+
+	for (i = 0; i < n_dump_files; i++) {
+		char path[512];
+		struct cpuid_dump d;
+		unsigned int fa, mo, st;
+
+		snprintf(path, sizeof(path), TEST_DATA_DIR "/dumps/%s", dump_files[i]);
+		load_dump(&d, path);
+		for (k = 0; k < sizeof(leaves) / sizeof(leaves[0]); k++)
+			seen[k] |= !!cpuid_dump_find(&d, leaves[k], 0);
+		sub1b |= !!cpuid_dump_find(&d, 0x1b, 1);
+		if (cpuid_dump_fms(&d, &fa, &mo, &st) && fa == 6 && mo == 207)
+			emr = true;
+		cpuid_dump_free(&d);
+	}
+	for (k = 0; k < sizeof(leaves) / sizeof(leaves[0]); k++)
+		ck_assert_msg(seen[k], "no recorded CPU has leaf %#x", leaves[k]);
+	ck_assert_msg(sub1b, "no recorded CPU has leaf 0x1b.1");
+	ck_assert_msg(emr, "no recorded Intel family 6 model 207 (Emerald Rapids)");
+}
+END_TEST
+
+/* A CPU that never says "no more" (a hostile hypervisor) cannot hang us. */
+static void endless_insn(void *ctx, uint32_t leaf, uint32_t sub,
+			 uint32_t r[CPUID_NR_REGS])
+{
+	unsigned long *asked = ctx;
+
+	(*asked)++;
+	r[CPUID_EAX] = leaf < 0x40000000 ? 0xffffffff : leaf | 0xffff;
+	r[CPUID_EBX] = r[CPUID_ECX] = r[CPUID_EDX] = 0xffffffff;
+	if (leaf == 0x40000000)
+		memcpy(&r[CPUID_EBX], "KVMKVMKVM\0\0\0", 12);
+	(void)sub;
+}
+
+START_TEST(test_enumerate_bounded)
+{
+	struct cpuid_dump d;
+	unsigned long asked = 0;
+
+	ck_assert_int_eq(cpuid_dump_enumerate(&d, endless_insn, &asked), 0);
+	ck_assert_uint_lt(asked, 200000);
+	ck_assert_uint_gt(d.n, 256);
+	/* every walk stopped at its limit, and the dump still prints */
+	ck_assert_ptr_null(cpuid_dump_find(&d, 0x4, 256));
+	ck_assert_ptr_nonnull(cpuid_dump_find(&d, 0x4, 255));
+	ck_assert_ptr_null(cpuid_dump_find(&d, 0x100, 0));
+	cpuid_dump_free(&d);
+}
+END_TEST
+
+/*
  * Not a test: whether `cpuid -1 -r` on this machine agrees with
  * cpuid_dump_read_host(), printed as TAP comments. The host's CPU is
  * whatever CI got, so it must not decide anything.
@@ -388,6 +455,8 @@ Suite *dump_suite(void)
 	tc = tcase_create("enumerate");
 	tcase_add_loop_test(tc, test_enumerate_recorded, 0,
 			    n_dump_files ? n_dump_files : 1);
+	tcase_add_test(tc, test_recorded_coverage);
+	tcase_add_test(tc, test_enumerate_bounded);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
