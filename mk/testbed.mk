@@ -3,8 +3,9 @@
 # so that the same steps can be run by hand.
 
 VM := $(TOP)/tests/vm
-KERNELS ?= 6.1 6.12
-MODES ?= absent working lie-drop lie-store
+# Defaults from tests/vm/matrix.sh, the one definition of make check's boots.
+KERNELS ?= $(shell $(VM)/matrix.sh --kernels)
+MODES ?= $(shell $(VM)/matrix.sh --modes)
 KERNEL ?= 6.12
 MODE ?= working
 SCENARIO ?=
@@ -30,9 +31,9 @@ modules:
 kvm-probe: qemu kernels
 	@$(VM)/kvm-probe.sh
 
-# Every kernel x every CPU behaviour: 8 boots.
+# Every kernel x every CPU behaviour (tests/vm/matrix.sh): 8 boots.
 vm-check: qemu kernels guest-bins
-	@$(VM)/vm-check.sh --kernels "$(KERNELS)" --modes "$(MODES)"
+	@KERNELS="$(KERNELS)" MODES="$(MODES)" $(VM)/vm-check.sh
 
 # One boot: make vm-run KERNEL=6.1 MODE=lie-drop [SCENARIO=module-*]
 vm-run:
@@ -40,8 +41,8 @@ vm-run:
 		$(if $(SCENARIO),--scenario '$(SCENARIO)')
 
 # Phases are timed; the summary decides the exit status, so a failing
-# phase does not hide the results of the others.
-# unit-check (mk/cpuidctl.mk) runs first if it exists.
+# phase does not hide the results of the others. KERNELS= or MODES=
+# (empty) is an error, not an empty run.
 check:
 	@KERNELS="$(KERNELS)" MODES="$(MODES)" $(VM)/check.sh
 

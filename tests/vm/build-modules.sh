@@ -20,7 +20,11 @@ done
 [ $# -gt 0 ] || set -- 6.1 6.12
 fail=0
 for series in "$@"; do
-	kver=$("$top/scripts/kvers.sh" "$series") || { fail=1; continue; }
+	kver=$("$top/scripts/kvers.sh" "$series") || {
+		echo "not ok - module-build: $series: no kernel ABI name (scripts/kvers.sh failed)" | tee -a "$tap"
+		fail=1
+		continue
+	}
 	name="module-build: $series ($kver)"
 	dir=$top/.cache/build/module-$kver
 	kdir=/lib/modules/$kver/build

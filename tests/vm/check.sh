@@ -1,27 +1,48 @@
 #!/bin/bash
 # make check: every phase, timed, then the summary line. A failing phase
-# does not stop the later ones (each writes its own result lines); the
-# exit status comes from tests/summary.sh.
+# does not stop the later ones (each writes its own result lines); a phase
+# that fails without leaving a "not ok" line gets one in check.tap. Every
+# result file a phase or boot must write is listed in
+# build/results/expected.list, so tests/summary.sh (the exit status) fails
+# on any that is missing. The boots come from tests/vm/matrix.sh.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 results=$top/build/results
 rm -rf "$results"
 mkdir -p "$results" "$top/build/logs"
-KERNELS=${KERNELS:-6.1 6.12}
-MODES=${MODES:-absent working lie-drop lie-store}
 T0=$(date +%s)
+ctap=$results/check.tap
+expect() { printf '%s\n' "$@" >>"$results/expected.list"; }
+nfailed() { cat "$results"/*.tap 2>/dev/null | grep -c '^not ok\b'; }
+
+expect check
+if ! boots=$(tests/vm/matrix.sh); then
+	echo "not ok - check: the boot matrix (KERNELS='${KERNELS-}' MODES='${MODES-}') is not valid" >>"$ctap"
+	tests/summary.sh
+	exit 1
+fi
+echo "ok - check: boot matrix of $(echo $boots | wc -w) boots:" $boots >>"$ctap"
+KERNELS=${KERNELS-$(tests/vm/matrix.sh --kernels)}
+expect unit module-build dkms testbed guest-bins
+for b in $boots; do
+	expect "vm-$b"
+done
 
 phase()	# NAME CMD...
 {
-	local name=$1 t0 rc
+	local name=$1 t0 rc nf
 	shift
 	echo "=== $name"
 	t0=$(date +%s)
+	nf=$(nfailed)
 	"$@"
 	rc=$?
 	printf '=== %s: %s in %ss\n' "$name" "$([ $rc = 0 ] && echo "done" || echo "FAILED ($rc)")" \
 		"$(($(date +%s) - t0))"
+	if [ $rc != 0 ] && [ "$(nfailed)" = "$nf" ]; then
+		echo "not ok - check: phase $name failed (exit status $rc) without a failing result line" >>"$ctap"
+	fi
 	return $rc
 }
 
@@ -37,13 +58,12 @@ must()	# TAPNAME DESC CMD...
 	fi
 }
 
-phase deps sh scripts/install-deps.sh ||
-	echo "not ok - deps: scripts/install-deps.sh" >>"$results/deps.tap"
+phase deps sh scripts/install-deps.sh
 
 if grep -Eqs '^unit-check[[:space:]]*:' mk/*.mk; then
 	phase unit-check make --no-print-directory unit-check
 else
-	echo "=== unit-check: no unit-check target (mk/cpuidctl.mk) yet, skipped, not counted"
+	echo "not ok - unit-check: no unit-check target in mk/*.mk" | tee -a "$results/unit.tap"
 fi
 
 phase modules tests/vm/build-modules.sh --quiet --tap "$results/module-build.tap" $KERNELS
@@ -60,7 +80,7 @@ if [ -f tools/cpuidctl/Makefile ]; then
 	phase cpuidctl must testbed "testbed: tools/cpuidctl builds" make -s -C tools/cpuidctl
 fi
 phase kvm-probe tests/vm/kvm-probe.sh
-phase vm tests/vm/vm-check.sh --kernels "$KERNELS" --modes "$MODES"
+phase vm tests/vm/vm-check.sh --boots "$boots"
 
 echo "=== total time $(($(date +%s) - T0))s"
 tests/summary.sh

@@ -46,7 +46,10 @@ say()	# a result or marker line, to both channels
 }
 
 echo "cpuidvirt-guest: kernel $KVER ($KSERIES), cpu mode $CPU_MODE, $(nproc) cpus"
-modprobe msr || say "not ok - init: modprobe msr"
+if ! modprobe msr; then
+	say "not ok - init: modprobe msr"
+	failed=$((failed + 1))
+fi
 
 # run_one NAME CMD...: run under the timeout, forward output, count lines.
 run_one()

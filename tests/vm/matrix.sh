@@ -1,0 +1,53 @@
+#!/bin/bash
+# The guest boots of `make check`: the one definition that check.sh,
+# vm-check.sh, mk/testbed.mk and the expected results (tests/summary.sh)
+# all derive from.
+#
+#   matrix.sh                 boot ids, one per line: KERNEL-MODE, where
+#                             KERNEL may carry a flavour (6.12-rt-working);
+#                             every kernel of $KERNELS x every mode of $MODES
+#   matrix.sh --kernels       the default KERNELS
+#   matrix.sh --modes         the default MODES
+#   matrix.sh --split ID      "KERNEL MODE" of a boot id
+#
+# Boot ID is `run-guest.sh --kernel KERNEL --mode MODE` and writes
+# build/results/vm-ID.tap. KERNELS or MODES unset means the default; set
+# but empty, or an unknown mode, is an error (exit 1): a matrix that boots
+# nothing must not pass.
+set -uo pipefail
+DEFAULT_KERNELS="6.1 6.12"
+MODE_LIST="absent working lie-drop lie-store"
+
+die() { echo "matrix: $*" >&2; exit 1; }
+
+case "${1:-}" in
+--kernels) echo "$DEFAULT_KERNELS"; exit 0 ;;
+--modes) echo "$MODE_LIST"; exit 0 ;;
+--split)
+	[ $# = 2 ] || die "--split needs one boot id"
+	for m in $MODE_LIST; do
+		case "$2" in
+		?*-"$m") echo "${2%-"$m"} $m"; exit 0 ;;
+		esac
+	done
+	die "'$2' is not a boot id KERNEL-MODE (modes: $MODE_LIST)" ;;
+"") ;;
+*) die "unknown argument '$1'" ;;
+esac
+
+kernels=${KERNELS-$DEFAULT_KERNELS}
+modes=${MODES-$MODE_LIST}
+[ -n "${kernels// /}" ] || die "KERNELS is empty: no guest would boot"
+[ -n "${modes// /}" ] || die "MODES is empty: no guest would boot"
+for m in $modes; do
+	case " $MODE_LIST " in *" $m "*) ;; *) die "unknown mode '$m' (modes: $MODE_LIST)" ;; esac
+done
+for k in $kernels; do
+	case "$k" in
+	[0-9]*.[0-9]*) ;;
+	*) die "'$k' is not a kernel (SERIES or SERIES-FLAVOUR, e.g. 6.12)" ;;
+	esac
+	for m in $modes; do
+		echo "$k-$m"
+	done
+done
