@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 # import-aida64.py SRC OUT
+# import-aida64.py synthetic/NAME.table synthetic/NAME.txt
 #
 # Turns an AIDA64 "CPUID Registers" dump (InstLatx64's *_CPUID.txt:
 # "CPUID 0000000D: 000602E7-00002B00-00002B00-00000000 [SL 00]") into what
 # Debian bookworm's `cpuid -1 -r` prints on that CPU: the first logical
 # CPU's answers become a table, and cpuid-oracle.sh runs the real cpuid
-# binary against it.
+# binary against it. 0x1e.1 and 0x24.1..EAX, which that version does not
+# read but cpuid 20250316 and cpuidctl do, are added after.
 #
 # AIDA64 does not record everything cpuid asks for. Such answers are made
 # up by the rules below and listed on stderr (README.md keeps the lists):
@@ -26,7 +28,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LINE = re.compile(r'^CPUID ([0-9A-F]{8}): ([0-9A-F]{8})-([0-9A-F]{8})-([0-9A-F]{8})-([0-9A-F]{8})(?: \[SL ([0-9A-F]{2})\])?')
 
 
+RAW = re.compile(r'^ +0x([0-9a-f]{8}) 0x([0-9a-f]{2}): eax=0x([0-9a-f]{8}) ebx=0x([0-9a-f]{8}) ecx=0x([0-9a-f]{8}) edx=0x([0-9a-f]{8})$')
+
+
 def parse(path):
+    if path.endswith('.table'):
+        # already `cpuid -r` text (the synthetic CPUs of synthetic/)
+        table = {}
+        for line in open(path):
+            m = RAW.match(line)
+            if m:
+                table[(int(m[1], 16), int(m[2], 16))] = tuple(int(m[i], 16) for i in range(3, 7))
+        return table
     table = {}
     blocks = 0
     with open(path, encoding='latin-1') as f:
@@ -89,11 +102,24 @@ def main():
             table[(leaf, sub)] = made_up(table, leaf, sub)
             added.append((leaf, sub))
     os.unlink(tmp)
-    with open(out, 'w') as f:
-        f.write(p.stdout)
-    printed = set()
+    printed = {}
     for l in p.stdout.splitlines()[1:]:
-        printed.add((int(l.split()[0], 16), int(l.split()[1].rstrip(':'), 16)))
+        m = RAW.match(l)
+        printed[(int(m[1], 16), int(m[2], 16))] = tuple(int(m[i], 16) for i in range(3, 7))
+    # Two leaves bookworm's cpuid reads only at subleaf 0 are walked as
+    # cpuid 20250316 walks them: 0x1e.1, 0x24.1..EAX (cpuidctl does too).
+    newer = []
+    if (0x1e, 0) in printed:
+        newer.append((0x1e, 1))
+    if (0x24, 0) in printed:
+        newer += [(0x24, s) for s in range(1, min(table[(0x24, 0)][0], 255) + 1)]
+    for key in newer:
+        if key not in table:
+            table[key] = made_up(table, *key)
+            added.append(key)
+        printed[key] = table[key]
+    with open(out, 'w') as f:
+        f.write(text(printed))
     shown = ['%#x.%u' % (l, s) for (l, s) in added if (l, s) in printed]
     hidden = ['%#x.%u' % (l, s) for (l, s) in added if (l, s) not in printed]
     print('%s: made up (printed): %s' % (os.path.basename(out), ' '.join(shown) or '-'),

@@ -507,9 +507,12 @@ int cpuid_dump_print(const struct cpuid_dump *d, FILE *out,
 /*
  * The walk of Debian bookworm's cpuid 20230120 in `cpuid -1 -r` (do_real()
  * in cpuid.c), checked against that binary with tests/data/dumps/
- * cpuid-oracle.sh. Where the tool loops without a bound (until a CPU says
- * "no more"), we stop after SUBLEAF_LIMIT subleaves so that a broken or
- * hostile hypervisor cannot hang us; no real CPU comes near it.
+ * cpuid-oracle.sh. Two leaves that tool reads only at subleaf 0 are walked
+ * as cpuid 20250316 (trixie) walks them, checked the same way: 0x1e
+ * (subleaves 0 and 1) and 0x24 (0..EAX). Where the tool loops without a
+ * bound (until a CPU says "no more"), we stop after SUBLEAF_LIMIT
+ * subleaves so that a broken or hostile hypervisor cannot hang us; no real
+ * CPU comes near it.
  */
 #define SUBLEAF_LIMIT 256
 #define RANGE_LIMIT 0xff	/* leaves past a range's base we walk at most */
@@ -624,8 +627,12 @@ static void walk_basic(struct walk *w, uint32_t leaf, const uint32_t *s0)
 		walk_until(w, leaf, 1, level_type_invalid);
 		break;
 	case 0x7: case 0x14: case 0x17: case 0x18: case 0x1d: case 0x20:
-	case 0x23:
+	case 0x23:	/* bookworm's rule; trixie's reads EAX as a bitmap */
+	case 0x24:	/* trixie's rule */
 		walk_to_max(w, leaf, s0[CPUID_EAX]);
+		break;
+	case 0x1e:	/* trixie's rule: AMX TMUL information in subleaf 1 */
+		ask_put(w, leaf, 1, r);
 		break;
 	case 0xd:
 		/* XCR0 bits (0: EDX:EAX) and IA32_XSS bits (1: EDX:ECX) */

@@ -121,7 +121,8 @@ typedef void (*cpuid_insn_fn)(void *ctx, uint32_t leaf, uint32_t subleaf,
  * hypervisor), 0x80000000, 0x80860000, 0xc0000000; subleaves of 2, 4, 7,
  * 0xb, 0xd, 0xf, 0x10, 0x12, 0x14, 0x17, 0x18, 0x1b, 0x1d, 0x1f, 0x20,
  * 0x23, 0x8000001d, 0x80000020 and Xen's leaf 3, each by the tool's rule
- * (dump.c). Returns 0 or -ENOMEM (@d is then empty).
+ * (dump.c); also 0x1e and 0x24 as the newer cpuid 20250316 does.
+ * Returns 0 or -ENOMEM (@d is then empty).
  */
 int cpuid_dump_enumerate(struct cpuid_dump *d, cpuid_insn_fn insn, void *ctx);
 
