@@ -58,7 +58,11 @@ for model in "$@"; do
 		sed '1d;$d' >"$out/qemu-$model.txt"
 	tr -d '\r' <"$raw" | sed -n '/@@LIB-BEGIN@@/,/@@LIB-END@@/p' |
 		sed '1d;$d' >"$work/lib-$model.txt"
-	if cmp -s "$out/qemu-$model.txt" "$work/lib-$model.txt"; then
+	# The library also reads 0x1e.1 and 0x24's subleaves, which bookworm's
+	# cpuid does not (README.md); anything else must be the same.
+	if [ -z "$(grep -vxFf "$work/lib-$model.txt" "$out/qemu-$model.txt")" ] &&
+	   [ -z "$(grep -vxFf "$out/qemu-$model.txt" "$work/lib-$model.txt" |
+		grep -vE '^   0x000000(1e|24) 0x([0-9a-f][1-9a-f]|[1-9a-f]0):')" ]; then
 		same="cpuid_dump_read_host() reads the same"
 	else
 		same="cpuid_dump_read_host() DIFFERS: diff $out/qemu-$model.txt $work/lib-$model.txt"

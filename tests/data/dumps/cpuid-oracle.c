@@ -67,7 +67,7 @@ static unsigned long load_base(pid_t pid, const char *bin)
 
 int main(int argc, char **argv)
 {
-	unsigned long bp[MAX_BP], orig[MAX_BP], base;
+	unsigned long bp[MAX_BP], base;
 	struct cpuid_dump table;
 	struct diag diag = { 0 };
 	int nbp = 0, status, i, misses = 0;
@@ -114,7 +114,6 @@ int main(int argc, char **argv)
 				bp[i] - base);
 			return 1;
 		}
-		orig[i] = w;
 		ptrace(PTRACE_POKETEXT, pid, (void *)bp[i],
 		       (void *)((w & ~0xffUL) | 0xcc));
 	}
@@ -156,7 +155,6 @@ int main(int argc, char **argv)
 		regs.rip = bp[i] + 2;
 		ptrace(PTRACE_SETREGS, pid, NULL, &regs);
 	}
-	(void)orig;
 	cpuid_dump_free(&table);
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		fprintf(stderr, "cpuid-oracle: cpuid did not exit 0\n");
