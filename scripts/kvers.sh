@@ -1,31 +1,68 @@
 #!/bin/sh
-# Print the guest kernels' ABI names, one "SERIES KVER" line each:
+# kvers.sh [--all | KERNEL]
+# Print the guest kernels' ABI names (uname -r), resolved from apt's
+# metadata, so nothing hard-codes an ABI number. Without an argument, the
+# two generic kernels, one "KERNEL KVER" line each:
 #	6.1 6.1.0-NN-amd64		(bookworm's linux-image-amd64)
 #	6.12 6.12.NN+deb12-amd64	(bookworm-backports' linux-image-amd64)
-# Resolved from apt's metadata, so nothing hard-codes an ABI number.
-# With an argument (6.1 or 6.12) print only that KVER.
+# --all adds the flavours the test bed boots:
+#	6.1-rt, 6.12-rt		Debian's PREEMPT_RT kernels (linux-image-rt-amd64)
+#	6.1-cloud, 6.12-cloud	Debian's cloud kernels (linux-image-cloud-amd64)
+#	6.12-debug		built from linux-source-6.12 with lockdep, KASAN, ...
+#				(tests/vm/build-debug-kernel.sh)
+# With a KERNEL argument, print only its KVER.
 set -eu
-# apt-cache is slow (seconds); cache the answer until apt's cache changes.
-cache=$(cd "$(dirname "$0")/.." && pwd)/.cache/kvers
-stamp=$(stat -c %Y /var/cache/apt/pkgcache.bin 2>/dev/null || echo none)
-if [ -f "$cache" ] && [ "$(sed -n 1p "$cache")" = "$stamp" ]; then
-	k61=$(sed -n 2p "$cache")
-	k612=$(sed -n 3p "$cache")
-else
-	k61=$(apt-cache depends linux-headers-amd64 2>/dev/null |
-		sed -n 's/.*Depends: linux-headers-\(6\.1\.[^ ]*\)$/\1/p' | head -n1)
-	k612=$(apt-cache -t bookworm-backports depends linux-headers-amd64 2>/dev/null |
-		sed -n 's/.*Depends: linux-headers-\(6\.12[^ ]*\)$/\1/p' | head -n1)
-	if [ -z "$k61" ] || [ -z "$k612" ]; then
-		echo "kvers: cannot resolve the 6.1/6.12 kernel ABI names from apt (run scripts/apt-sources.sh)" >&2
-		exit 1
-	fi
-	mkdir -p "$(dirname "$cache")"
-	printf '%s\n%s\n%s\n' "$stamp" "$k61" "$k612" >"$cache.$$" && mv "$cache.$$" "$cache"
+top=$(cd "$(dirname "$0")/.." && pwd)
+generic="6.1 6.12"
+all="6.1 6.12 6.1-rt 6.12-rt 6.1-cloud 6.12-cloud 6.12-debug"
+case "${1:-}" in
+"" | --all) ;;
+6.12-debug) exec bash "$top/tests/vm/build-debug-kernel.sh" --print-kver ;;
+*)
+	case " $all " in *" $1 "*) ;; *)
+		echo "kvers: unknown kernel '$1' (want one of: $all)" >&2
+		exit 2 ;;
+	esac ;;
+esac
+
+# resolve KERNEL: the ABI name apt's linux-headers-FLAVOUR-amd64 points to.
+resolve()
+{
+	case "$1" in
+	*-*) fl=${1#*-}- ;;
+	*) fl= ;;
+	esac
+	case "$1" in
+	6.1 | 6.1-*) apt-cache depends "linux-headers-${fl}amd64" 2>/dev/null |
+		sed -n 's/.*Depends: linux-headers-\(6\.1\.[^ ]*\)$/\1/p' | head -n1 ;;
+	6.12 | 6.12-*) apt-cache -t bookworm-backports depends "linux-headers-${fl}amd64" 2>/dev/null |
+		sed -n 's/.*Depends: linux-headers-\(6\.12[^ ]*\)$/\1/p' | head -n1 ;;
+	esac
+}
+
+# apt-cache is slow (seconds): the answers are kept in the machine-wide
+# cache until apt's package cache changes.
+mc=$(bash -c '. "$1/tests/vm/cache.sh" && echo "$MCACHE"' sh "$top")
+stamp=$(bash -c '. "$1/tests/vm/cache.sh" && apt_stamp' sh "$top")
+cache=$mc/kvers
+if [ ! -f "$cache" ] || [ "$(sed -n 1p "$cache")" != "$stamp" ]; then
+	tmp=$cache.$$
+	echo "$stamp" >"$tmp"
+	for k in 6.1 6.12 6.1-rt 6.12-rt 6.1-cloud 6.12-cloud; do
+		v=$(resolve "$k")
+		if [ -z "$v" ]; then
+			rm -f "$tmp"
+			echo "kvers: cannot resolve the $k kernel ABI name from apt (run scripts/apt-sources.sh)" >&2
+			exit 1
+		fi
+		echo "$k $v" >>"$tmp"
+	done
+	mv "$tmp" "$cache"
 fi
 case "${1:-}" in
-"") printf '6.1 %s\n6.12 %s\n' "$k61" "$k612" ;;
-6.1) echo "$k61" ;;
-6.12) echo "$k612" ;;
-*) echo "kvers: unknown kernel series '$1' (want 6.1 or 6.12)" >&2; exit 2 ;;
+"") for k in $generic; do awk -v k="$k" '$1 == k' "$cache"; done ;;
+--all)
+	sed 1d "$cache"
+	echo "6.12-debug $(bash "$top/tests/vm/build-debug-kernel.sh" --print-kver)" ;;
+*) awk -v k="$1" '$1 == k { print $2 }' "$cache" ;;
 esac

@@ -1,10 +1,12 @@
 #!/bin/bash
-# build-modules.sh [--tap FILE] [--quiet] [--cached] [--ko-out FILE] SERIES...
-# (SERIES: 6.1 6.12; --ko-out copies the fresh .ko, for one SERIES)
+# build-modules.sh [--tap FILE] [--quiet] [--cached] [--ko-out FILE] KERNEL...
+# (KERNEL: 6.1 6.12 6.1-rt 6.12-rt 6.1-cloud 6.12-cloud 6.12-debug, see
+# scripts/kvers.sh --all; --ko-out copies the fresh .ko, for one KERNEL)
 # Build cpuidvirt.ko for each guest kernel from a copy of Kbuild, module/
-# and uapi/ in .cache/build/module-KVER/, against the installed headers
-# (/lib/modules/KVER/build), with W=1. Result lines per kernel: it builds,
-# and it builds without compiler warnings. Exits 1 if a build failed.
+# and uapi/ in .cache/build/module-KVER/, with W=1, against the installed
+# headers (/lib/modules/KVER/build) or else those tests/vm/fetch-kernel.sh
+# extracts (the debug kernel's own tree). Result lines per kernel: it
+# builds, and it builds without compiler warnings. Exits 1 if a build failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tap=/dev/null quiet=0 cached=0 koout=
@@ -29,7 +31,10 @@ for series in "$@"; do
 	dir=$top/.cache/build/module-$kver
 	kdir=/lib/modules/$kver/build
 	if [ ! -d "$kdir" ]; then
-		echo "not ok - $name: no headers in $kdir (run scripts/install-deps.sh)" | tee -a "$tap"
+		kroot=$("$top/tests/vm/fetch-kernel.sh" "$series") && kdir=$kroot/lib/modules/$kver/build
+	fi
+	if [ ! -d "$kdir" ]; then
+		echo "not ok - $name: no headers in $kdir (tests/vm/fetch-kernel.sh $series failed)" | tee -a "$tap"
 		fail=1
 		continue
 	fi

@@ -2,12 +2,15 @@
 # Build qemu-system-x86_64 with CPUID faulting (tests/vm/qemu/*.patch) from
 # Debian's own qemu source package, and print the binary's path.
 #
-# Cached under .cache/qemu/<key>/, key = hash of the source version, the
-# patches' diffs and the configure options: rebuilt only when one changes.
+# Cached in the machine-wide cache (tests/vm/cache.sh) under qemu/<key>/,
+# key = hash of the source version, the patches' diffs and the configure
+# options: rebuilt only when one changes. Built in a temporary directory
+# and renamed into place, so concurrent users see it whole or not at all.
 # QEMU_DEB_VERSION=... overrides the version apt would choose.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cache=$top/.cache/qemu
+. "$top/tests/vm/cache.sh"
+cache=$MCACHE/qemu
 mkdir -p "$cache/dl"
 
 log() { echo "build-qemu: $*" >&2; }
@@ -15,7 +18,7 @@ log() { echo "build-qemu: $*" >&2; }
 # The newest qemu source version apt knows (deb-src: bookworm only).
 # apt-cache is slow: remember the answer until apt's source cache changes.
 ver=${QEMU_DEB_VERSION:-}
-stamp=$(stat -c %Y /var/cache/apt/srcpkgcache.bin 2>/dev/null || echo none)
+stamp=$(apt_stamp)
 if [ -z "$ver" ] && [ "$(sed -n 1p "$cache/version" 2>/dev/null)" = "$stamp" ]; then
 	ver=$(sed -n 2p "$cache/version")
 fi
@@ -30,7 +33,8 @@ if [ -z "$ver" ]; then
 	log "apt knows no qemu source package; run scripts/install-deps.sh (it adds deb-src)"
 	exit 1
 fi
-[ -n "${QEMU_DEB_VERSION:-}" ] || printf '%s\n%s\n' "$stamp" "$ver" >"$cache/version"
+[ -n "${QEMU_DEB_VERSION:-}" ] ||
+	{ printf '%s\n%s\n' "$stamp" "$ver" >"$cache/version.$$" && mv "$cache/version.$$" "$cache/version"; }
 upver=${ver#*:}
 
 patches=$(ls "$top"/tests/vm/qemu/*.patch)
@@ -45,8 +49,15 @@ key=$( { echo "$ver $build_rev ${config[*]}"; for p in $patches; do
 out=$cache/$key
 bin=$out/build/qemu-system-x86_64
 
+if [ -x "$bin" ] && [ -f "$out/.done" ]; then
+	echo "$bin"
+	exit 0
+fi
 exec 9>"$cache/.lock"
-flock 9
+if ! flock -n 9; then
+	log "another QEMU build is running, waiting for it"
+	flock 9
+fi
 if [ -x "$bin" ] && [ -f "$out/.done" ]; then
 	echo "$bin"
 	exit 0
@@ -58,8 +69,9 @@ dsc=$cache/dl/qemu_${upver}.dsc
 if [ ! -f "$dsc" ]; then
 	(cd "$cache/dl" && apt-get source --download-only "qemu=$ver") >&2
 fi
-rm -rf "$out"
-mkdir -p "$out"
+final=$out
+out=$(mktemp -d "$cache/tmp.XXXXXX")
+trap 'rm -rf "$out"' EXIT
 dpkg-source --no-check -x "$dsc" "$out/src" >/dev/null
 for p in $patches; do
 	log "applying $(basename "$p")"
@@ -79,11 +91,22 @@ mkdir -p "$out/build"
 	../src/configure --meson=/usr/bin/meson "${config[@]}"
 	ninja -j"$(nproc)" qemu-system-x86_64
 ) >"$out/build.log" 2>&1 || {
-	log "FAILED, last lines of $out/build.log:"
+	cp "$out/build.log" "$cache/failed-build.log"
+	log "FAILED, last lines of $cache/failed-build.log:"
 	tail -n 30 "$out/build.log" >&2
 	exit 1
 }
+# Only the binary is used (firmware comes from Debian's packages).
+mv "$out/build/qemu-system-x86_64" "$out/build.log" "$out/"
+rm -rf "$out/src" "$out/build"
+mkdir "$out/build"
+mv "$out/qemu-system-x86_64" "$out/build/"
+chmod 755 "$out"
 touch "$out/.done"
+rm -rf "$final"
+mv "$out" "$final"
+trap - EXIT
+out=$final
 # Older builds are no longer used.
 for d in "$cache"/*/; do
 	[ "${d%/}" = "$out" ] || [ "$d" = "$cache/dl/" ] || rm -rf "$d"

@@ -24,11 +24,11 @@ fi
 hostname cpuidvirt-guest
 ip link set lo up 2>/dev/null
 
-CPU_MODE=unknown KSERIES= SCENARIOS= SCENARIO_TIMEOUT=120 SKIP_SUBSTRATE=0
+CPU_MODE=unknown KSERIES= KFLAVOUR=generic SCENARIOS= SCENARIO_TIMEOUT=120 SKIP_SUBSTRATE=0
 . /opt/cpuidvirt/boot.conf
 KVER=$(uname -r)
 BIN=/opt/cpuidvirt/bin
-export CPU_MODE KVER KSERIES BIN
+export CPU_MODE KVER KSERIES KFLAVOUR BIN
 
 if [ -c /dev/ttyS1 ]; then
 	stty -F /dev/ttyS1 raw -echo 2>/dev/null
@@ -45,7 +45,7 @@ say()	# a result or marker line, to both channels
 	echo "$1" >&3
 }
 
-echo "cpuidvirt-guest: kernel $KVER ($KSERIES), cpu mode $CPU_MODE, $(nproc) cpus"
+echo "cpuidvirt-guest: kernel $KVER ($KSERIES $KFLAVOUR), cpu mode $CPU_MODE, $(nproc) cpus"
 if ! modprobe msr; then
 	say "not ok - init: modprobe msr"
 	failed=$((failed + 1))
@@ -132,7 +132,7 @@ else
 fi
 
 # A kernel warning that did not panic (panic_on_warn covers WARN()).
-splat_re='cut here \]|WARNING: CPU: [0-9]+ PID:|WARNING: possible|WARNING: suspicious RCU|\] BUG: |kernel BUG at|Oops: |general protection fault|inconsistent lock state|INFO: task .* blocked for more than|soft lockup|UBSAN:|detected stalls on CPUs'
+splat_re='cut here \]|WARNING: CPU: [0-9]+ PID:|WARNING: (possible|suspicious|bad unlock|lock held|held lock|inconsistent|[Nn]ested lock)|\] BUG: |kernel BUG at|Oops: |general protection fault|inconsistent lock state|sleeping function called from invalid context|scheduling while atomic|INFO: task .* blocked for more than|soft lockup|UBSAN:|KASAN:|KFENCE:|detected stalls on CPUs'
 if dmesg | grep -Eq "$splat_re"; then
 	say "not ok - init: kernel log has no warning or bug"
 	dmesg | grep -E -A20 -m1 "$splat_re" | head -n 30 | sed 's/^/    # /' | tee /dev/fd/3

@@ -1,18 +1,21 @@
 #!/bin/bash
-# mkinitramfs.sh --kernel 6.1|6.12 --conf BOOTCONF --out FILE.cpio
+# mkinitramfs.sh --kernel KERNEL --conf BOOTCONF --out FILE.cpio
 #                [--module KO] [--scenario-file SH]... [--extra-module KO]...
 #                [--kroot DIR] [--bins DIR (default .cache/guest-bin)]
 # Assemble a test guest's root file system as a newc cpio, in two parts
 # that the kernel unpacks in turn:
-#  - base (cached in .cache/initramfs/, keyed by the kernel and the host
-#    packages it copies): busybox (static), kmod, glibc's runtime, crun
+#  - base (cached in the machine-wide cache, tests/vm/cache.sh, under
+#    initramfs/, keyed by the kernel and the host packages it copies):
+#    busybox (static), kmod, glibc's runtime, crun
 #    with its ldd closure, empty directories, /etc files;
-#  - overlay (every boot): msr.ko from the kernel package plus cpuidvirt.ko
+#  - overlay (every boot): msr.ko from the kernel package (unless built
+#    in, as in the debug kernel) plus cpuidvirt.ko
 #    (depmod'ed), cpuidctl with its closure, the guest test programs,
 #    lib.sh, every executable tests/vm/scenarios/*.sh, the extra scenario
 #    files given, the boot configuration and /init.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/vm/cache.sh"
 series= conf= out= ko= kroot= bins=$top/.cache/guest-bin
 extra=()
 xmods=()
@@ -30,7 +33,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$series" ] && [ -n "$conf" ] && [ -n "$out" ] || {
-	echo "usage: mkinitramfs.sh --kernel 6.1|6.12 --conf FILE --out FILE [--module KO] [--scenario-file SH]..." >&2
+	echo "usage: mkinitramfs.sh --kernel KERNEL --conf FILE --out FILE [--module KO] [--scenario-file SH]..." >&2
 	exit 2
 }
 kver=$("$top/scripts/kvers.sh" "$series")
@@ -80,12 +83,12 @@ copy_closure()
 }
 
 # --- base, cached
-cachedir=$top/.cache/initramfs
+cachedir=$MCACHE/initramfs
 mkdir -p "$cachedir"
 key=$( { sed -n '/^# --- base/,/^# --- end of base/p' "$0"
 	dpkg-query -W busybox-static libc6 libgcc-s1 crun kmod 2>/dev/null
 	echo "$kver"; } | sha256sum | cut -c1-16)
-base=$cachedir/base-$key.cpio
+base=$cachedir/base-$kver-$key.cpio
 if [ ! -f "$base" ]; then
 	new_root
 	mkdir -p "$root"/{dev,proc,sys,tmp,run,root,etc,mnt,var/tmp}
@@ -115,8 +118,8 @@ if [ ! -f "$base" ]; then
 	: >"$root/etc/fstab"
 	pack "$base.$$"
 	mv "$base.$$" "$base"
-	# Bases of older package versions are no longer used.
-	find "$cachedir" -name 'base-*.cpio' ! -newer "$base" ! -name "$(basename "$base")" \
+	# This kernel's bases of older package versions are no longer used.
+	find "$cachedir" -name "base-$kver-*.cpio" ! -newer "$base" ! -name "$(basename "$base")" \
 		-mmin +60 -delete 2>/dev/null || true
 fi
 # --- end of base
@@ -132,7 +135,12 @@ fi
 # Kernel modules: msr.ko from the package, cpuidvirt.ko, then depmod.
 md=$root/lib/modules/$kver
 mkdir -p "$md/kernel/arch/x86/kernel" "$md/extra"
-cp "$kmods"/kernel/arch/x86/kernel/msr.ko* "$md/kernel/arch/x86/kernel/"
+if ls "$kmods"/kernel/arch/x86/kernel/msr.ko* >/dev/null 2>&1; then
+	cp "$kmods"/kernel/arch/x86/kernel/msr.ko* "$md/kernel/arch/x86/kernel/"
+elif ! grep -q '/msr\.ko$' "$kmods/modules.builtin" 2>/dev/null; then
+	echo "mkinitramfs: $kver has neither msr.ko nor a built-in msr (CONFIG_X86_MSR)" >&2
+	exit 1
+fi
 for f in modules.builtin modules.builtin.modinfo modules.order; do
 	[ -e "$kmods/$f" ] && cp "$kmods/$f" "$md/"
 done

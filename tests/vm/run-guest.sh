@@ -1,5 +1,5 @@
 #!/bin/bash
-# run-guest.sh --kernel 6.1|6.12 --mode absent|working|lie-drop|lie-store
+# run-guest.sh --kernel KERNEL --mode absent|working|lie-drop|lie-store
 #              [--scenario GLOB]... [--cmd 'SHELL COMMAND']... [--hidden NAME]...
 #              [--timeout SECS] [--scenario-timeout SECS] [--accel tcg|kvm|auto]
 #              [--no-substrate] [--quiet] [--tag TAG]
@@ -9,6 +9,11 @@
 #   -cpu Skylake-Client-v4,cpuid-fault=MODE
 # and judges the run: result lines go to build/results/vm-KERNEL-MODE.tap,
 # the console to build/logs/KERNEL-MODE.log. Exit 0 iff nothing failed.
+#
+#   --kernel KERNEL   6.1, 6.12 (Debian's generic kernels), 6.1-rt, 6.12-rt
+#                     (PREEMPT_RT), 6.1-cloud, 6.12-cloud, or 6.12-debug
+#                     (lockdep, KASAN, UBSAN, KFENCE; built from source by
+#                     tests/vm/build-debug-kernel.sh); see scripts/kvers.sh
 #
 #   --scenario GLOB   only scenarios whose name (without .sh) matches; may
 #                     be repeated. Default: all, filtered by their
@@ -26,7 +31,7 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=$top/tests/vm
-series= mode= timeout= stimeout=120 accel=auto quiet=0 nosub=0 tag=
+series= mode= timeout= stimeout= accel=auto quiet=0 nosub=0 tag=
 scen=() cmds=() hidden=()
 usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -53,16 +58,21 @@ while [ $# -gt 0 ]; do
 	*) echo "run-guest: unknown argument '$1'" >&2; usage ;;
 	esac
 done
-case "$series" in 6.1|6.12) ;; *) echo "run-guest: --kernel must be 6.1 or 6.12" >&2; usage ;; esac
+case "$series" in 6.1|6.12|6.1-rt|6.12-rt|6.1-cloud|6.12-cloud|6.12-debug) ;;
+*) echo "run-guest: --kernel must be one of 6.1 6.12 6.1-rt 6.12-rt 6.1-cloud 6.12-cloud 6.12-debug" >&2; usage ;; esac
 case "$mode" in absent|working|lie-drop|lie-store) ;;
 *) echo "run-guest: --mode must be absent, working, lie-drop or lie-store" >&2; usage ;; esac
 case "$accel" in tcg|kvm|auto) ;; *) echo "run-guest: --accel must be tcg, kvm or auto" >&2; usage ;; esac
-for n in "${timeout:-1}" "$stimeout"; do
+for n in "${timeout:-1}" "${stimeout:-1}"; do
 	case "$n" in ''|*[!0-9]*) echo "run-guest: timeouts are whole seconds, not '$n'" >&2; usage ;; esac
 done
 # Default wall clock: boot + every scenario's timeout would be too long to
-# wait for a hang; 10 minutes covers the whole suite under TCG.
-timeout=${timeout:-600}
+# wait for a hang; 10 minutes covers the whole suite under TCG. The debug
+# kernel (KASAN, lockdep) runs everything several times slower.
+case "$series" in
+*-debug) timeout=${timeout:-1800} stimeout=${stimeout:-360} ;;
+*) timeout=${timeout:-600} stimeout=${stimeout:-120} ;;
+esac
 
 name=$series-$mode$tag
 results=$top/build/results
@@ -87,7 +97,7 @@ die() {
 }
 
 kver=$("$top/scripts/kvers.sh" "$series") || die "cannot resolve the $series kernel"
-qemu=$("$vm/build-qemu.sh") || die "QEMU build failed (see .cache/qemu/*/build.log)"
+qemu=$("$vm/build-qemu.sh") || die "QEMU build failed (see the messages of tests/vm/build-qemu.sh)"
 kroot=$("$vm/fetch-kernel.sh" "$series") || die "cannot fetch the $series kernel"
 
 ko=
@@ -110,7 +120,8 @@ conf=$work/boot.conf
 extra=()
 {
 	echo "CPU_MODE=$mode"
-	echo "KSERIES=$series"
+	echo "KSERIES=${series%%-*}"
+	echo "KFLAVOUR=$(case "$series" in *-*) echo "${series#*-}" ;; *) echo generic ;; esac)"
 	echo "SCENARIO_TIMEOUT=$stimeout"
 	echo "SKIP_SUBSTRATE=$nosub"
 	if [ ${#cmds[@]} -gt 0 ]; then
@@ -128,7 +139,9 @@ for h in "${hidden[@]}"; do
 	if [ -f "$vm/hidden/$h-module/Kbuild" ]; then
 		md=$top/.cache/build/hidden-$h-$kver
 		rm -rf "$md" && mkdir -p "$md" && cp -a "$vm/hidden/$h-module/." "$md/"
-		make -C "/lib/modules/$kver/build" M="$md" modules >"$md/build.log" 2>&1 ||
+		kdir=/lib/modules/$kver/build
+		[ -d "$kdir" ] || kdir=$kroot/lib/modules/$kver/build
+		make -C "$kdir" M="$md" modules >"$md/build.log" 2>&1 ||
 			die "test module $h-module failed to build (log: $md/build.log)"
 		for m in "$md"/*.ko; do extra+=(--extra-module "$m"); done
 	fi
@@ -195,9 +208,10 @@ problems=()
 [ "$qrc" = 124 ] || [ "$qrc" = 137 ] && problems+=("wall-clock timeout after ${timeout}s")
 grep -q '^CPUIDVIRT-ALL-PASSED' "$resfile" 2>/dev/null ||
 	problems+=("no CPUIDVIRT-ALL-PASSED marker from the guest")
-# Kernel splats: WARN(), BUG, oops, panic, lockdep, RCU stalls, hangs.
+# Kernel splats: WARN(), BUG (also KASAN, KFENCE, atomic sleep, scheduling
+# while atomic), oops, panic, lockdep, UBSAN, RCU stalls, hangs.
 # (Plain "WARNING:" is not enough: boot messages such as RETBleed's use it.)
-splat_re='cut here \]|WARNING: CPU: [0-9]+ PID:|WARNING: possible|WARNING: suspicious RCU|\] BUG: |kernel BUG at|Oops: |Kernel panic|general protection fault|inconsistent lock state|INFO: task .* blocked for more than|soft lockup|hard LOCKUP|UBSAN:|KASAN:|detected stalls on CPUs'
+splat_re='cut here \]|WARNING: CPU: [0-9]+ PID:|WARNING: (possible|suspicious|bad unlock|lock held|held lock|inconsistent|[Nn]ested lock)|\] BUG: |kernel BUG at|Oops: |Kernel panic|general protection fault|inconsistent lock state|sleeping function called from invalid context|scheduling while atomic|INFO: task .* blocked for more than|soft lockup|hard LOCKUP|UBSAN:|KASAN:|KFENCE:|detected stalls on CPUs'
 splat=$(grep -E -m3 "$splat_re" "$log")
 [ -z "$splat" ] || problems+=("kernel log: $(echo "$splat" | head -n1)")
 if [ ${#problems[@]} = 0 ]; then
