@@ -8,8 +8,11 @@
  *
  * and informational lines start with "@info". The host formats them into
  * the table of docs/bench.md (tests/bench/format.awk). A benchmark never
- * fails on a number: the exit status is non-zero only when a measurement
- * could not be taken at all (and the line then says "row=NAME skip=WHY").
+ * fails on a number. Exit status: 0 ok; 1 when a measurement could not be
+ * taken at all (the line then says "row=NAME skip=WHY"); 3 when a check
+ * failed: a CPUID answer differed from the expected one (checked before
+ * warm-up, after every timed batch and at the end), or a thread was not
+ * armed when ATTACH returned.
  *
  * Timing: CLOCK_MONOTONIC around a batch of operations; the per-operation
  * time of each batch is one sample, median and p99 are over batches.
@@ -52,7 +55,9 @@ static const uint32_t bench_leaves[] = { 0x0, 0x1, 0x7, 0xd };
 /*
  * The bench profile, a plausible "older CPU": no RDRAND/F16C (leaf 1
  * ECX), no AVX2/BMI2/ADX (leaf 7.0 EBX). The signal-based emulation
- * applies the very same rules so both rows do the same work.
+ * applies the very same rules so both rows do the same work; the checks
+ * use expect_masked() below instead, so that neither emulation is judged
+ * by its own tables.
  */
 static const struct cpuidvirt_rule bench_rules[] = {
 	{
@@ -74,6 +79,8 @@ static const char *opt_cgroup;
 static const char *opt_label;
 static int opt_counters;
 static int opt_masked;	/* -m: answers must be the masked ones */
+
+#define EXIT_CHECK	3	/* a check failed (see the top comment) */
 
 static int parse_int(const char *s, int min);
 
@@ -295,6 +302,14 @@ static void apply_rules(uint32_t leaf, uint32_t sub, struct regs *r)
 	r->d = (r->d & best->and[3]) | best->or[3];
 }
 
+/*
+ * The checks' own reference: native answers read separately from
+ * native_tab (which the signal emulation answers from), with the bench
+ * profile applied by expect_masked(), written from the SDM's bit
+ * positions rather than from bench_rules[].
+ */
+static struct regs ref_tab[NR_LEAVES];
+
 /* Capture native answers; must run before faulting is armed. */
 static void capture_native(void)
 {
@@ -302,32 +317,67 @@ static void capture_native(void)
 
 	for (i = 0; i < NR_LEAVES; i++)
 		cpuid2(bench_leaves[i], 0, &native_tab[i]);
+	for (i = 0; i < NR_LEAVES; i++)
+		cpuid2(bench_leaves[i], 0, &ref_tab[i]);
+}
+
+/* Intel SDM vol. 2A, CPUID leaf 01H ECX and leaf 07H.0 EBX. */
+#define L1_ECX_F16C	(1u << 29)
+#define L1_ECX_RDRAND	(1u << 30)
+#define L7_EBX_AVX2	(1u << 5)
+#define L7_EBX_BMI2	(1u << 8)
+#define L7_EBX_ADX	(1u << 19)
+
+static struct regs expect_masked(uint32_t leaf, struct regs r)
+{
+	if (leaf == 1)
+		r.c &= ~(L1_ECX_F16C | L1_ECX_RDRAND);
+	if (leaf == 7)
+		r.b &= ~(L7_EBX_AVX2 | L7_EBX_BMI2 | L7_EBX_ADX);
+	return r;
+}
+
+/* What leaf bench_leaves[i] must answer: native, or the profile's view. */
+static struct regs expected(unsigned int i, int masked)
+{
+	return masked ? expect_masked(bench_leaves[i], ref_tab[i]) : ref_tab[i];
 }
 
 /*
- * Compare what CPUID answers now with native (masked or not). Returns the
- * number of leaves that differ.
+ * Compare @got[] (one answer per bench leaf) with what is expected; the
+ * differences are printed unless @when is NULL.
  */
-static int check_answers(int masked)
+static int diff_answers(const struct regs *got, int masked, const char *row,
+			const char *when)
 {
 	int bad = 0;
 	unsigned int i;
 
 	for (i = 0; i < NR_LEAVES; i++) {
-		struct regs want = native_tab[i], got;
+		struct regs want = expected(i, masked);
 
-		if (masked)
-			apply_rules(bench_leaves[i], 0, &want);
-		cpuid2(bench_leaves[i], 0, &got);
-		if (memcmp(&want, &got, sizeof(got))) {
-			fprintf(stderr,
-				"cvbench: leaf %#x: got %08x %08x %08x %08x, want %08x %08x %08x %08x\n",
-				bench_leaves[i], got.a, got.b, got.c, got.d,
-				want.a, want.b, want.c, want.d);
+		if (memcmp(&want, &got[i], sizeof(want))) {
+			if (when)
+				fprintf(stderr,
+					"cvbench: %s: %s: leaf %#x: got %08x %08x %08x %08x, want %08x %08x %08x %08x\n",
+					row, when, bench_leaves[i], got[i].a,
+					got[i].b, got[i].c, got[i].d, want.a,
+					want.b, want.c, want.d);
 			bad++;
 		}
 	}
 	return bad;
+}
+
+/* Ask every bench leaf now and compare. Returns the leaves that differ. */
+static int check_answers(int masked, const char *row, const char *when)
+{
+	struct regs got[NR_LEAVES];
+	unsigned int i;
+
+	for (i = 0; i < NR_LEAVES; i++)
+		cpuid2(bench_leaves[i], 0, &got[i]);
+	return diff_answers(got, masked, row, when);
 }
 
 /* ------------------------------------------------------------------ */
@@ -404,10 +454,14 @@ static inline void do_sgdt(void)
 		     ::: "memory");
 }
 
-static double batch_once(enum lat_mode m, int reps, int ops)
+/*
+ * One timed batch. CPUID modes keep each leaf's last answer in @last, for
+ * the check after the batch (outside the timed part).
+ */
+static double batch_once(enum lat_mode m, int reps, int ops,
+			 struct regs *last)
 {
 	uint64_t t0, t1;
-	struct regs r;
 	int i;
 	unsigned int j;
 
@@ -417,7 +471,7 @@ static double batch_once(enum lat_mode m, int reps, int ops)
 	case LAT_SIGNAL:
 		for (i = 0; i < reps; i++)
 			for (j = 0; j < NR_LEAVES; j++)
-				cpuid2(bench_leaves[j], 0, &r);
+				cpuid2(bench_leaves[j], 0, &last[j]);
 		break;
 	case LAT_SGDT:
 		for (i = 0; i < ops; i++)
@@ -439,7 +493,10 @@ static double batch_once(enum lat_mode m, int reps, int ops)
 struct lat {
 	const char *row, *cgroup;
 	enum lat_mode m;
-	int masked, counters, bad, reps, ops, n;
+	int masked, counters, reps, ops, n;
+	int bad;		/* answer checks that failed */
+	int checks;		/* answer checks made */
+	struct regs last[NR_LEAVES];
 	uint64_t cgid;
 	uint64_t emulated, stale, foreign;
 	int64_t prof;		/* profile counter delta, -1 if unknown */
@@ -513,10 +570,13 @@ static int lat_setup(struct lat *l, const char *mode)
 		die("open %s: %s", DEV_PATH, strerror(errno));
 	l->prof = l->counters > 1 ? 0 : -1;
 	/* Masked if a profile applies to us or we emulate ourselves. */
-	if (l->m == LAT_CPUID || l->m == LAT_SIGNAL)
-		l->bad = check_answers(l->masked || opt_masked);
+	l->masked = l->masked || opt_masked;
+	if (l->m == LAT_CPUID || l->m == LAT_SIGNAL) {
+		l->bad += check_answers(l->masked, l->row, "before warm-up") > 0;
+		l->checks++;
+	}
 	for (int i = 0; i < opt_warmup; i++)
-		batch_once(l->m, l->reps, l->ops);
+		batch_once(l->m, l->reps, l->ops, l->last);
 	return 0;
 }
 
@@ -531,7 +591,18 @@ static void lat_batch(struct lat *l)
 		if (l->prof >= 0)
 			p0 = profile_emulated(l->cgid);
 	}
-	l->s[l->n++] = batch_once(l->m, l->reps, l->ops);
+	l->s[l->n++] = batch_once(l->m, l->reps, l->ops, l->last);
+	/* The answers of the timed CPUIDs themselves, every batch. */
+	if (l->m == LAT_CPUID || l->m == LAT_SIGNAL) {
+		char when[48];
+
+		snprintf(when, sizeof(when), "timed batch %d", l->n);
+		/* One report per row is enough to diagnose; count them all. */
+		if (diff_answers(l->last, l->masked, l->row,
+				 l->bad < 3 ? when : NULL) > 0)
+			l->bad++;
+		l->checks++;
+	}
 	if (l->counters) {
 		if (dev_status(&st1))
 			die("STATUS: %s", strerror(errno));
@@ -548,17 +619,23 @@ static void lat_batch(struct lat *l)
 	}
 }
 
-static void lat_report(struct lat *l)
+/* Prints the row; returns 0, or EXIT_CHECK if an answer check failed. */
+static int lat_report(struct lat *l)
 {
 	struct cpuidvirt_status st;
 	char extra[512] = "";
 	size_t n = 0;
 
+	if (l->m == LAT_CPUID || l->m == LAT_SIGNAL) {
+		l->bad += check_answers(l->masked, l->row, "after the last batch") > 0;
+		l->checks++;
+	}
 	if (l->m == LAT_SIGNAL)
 		syscall(SYS_arch_prctl, ARCH_SET_CPUID, 1);
 	if (l->m == LAT_CPUID || l->m == LAT_SIGNAL)
-		n += snprintf(extra + n, sizeof(extra) - n, "answers=%s",
-			      l->bad ? "wrong" : "ok");
+		n += snprintf(extra + n, sizeof(extra) - n,
+			      "answers=%s checks=%d wrong=%d",
+			      l->bad ? "wrong" : "ok", l->checks, l->bad);
 	if (l->counters) {
 		if (dev_status(&st))
 			die("STATUS: %s", strerror(errno));
@@ -583,6 +660,7 @@ static void lat_report(struct lat *l)
 	}
 	report(l->row, l->s, l->n, l->ops, extra);
 	free(l->s);
+	return l->bad ? EXIT_CHECK : 0;
 }
 
 static int cmd_lat(const char *mode)
@@ -598,8 +676,7 @@ static int cmd_lat(const char *mode)
 		return 1;
 	for (i = 0; i < opt_batches; i++)
 		lat_batch(&l);
-	lat_report(&l);
-	return 0;
+	return lat_report(&l);
 }
 
 /*
@@ -610,7 +687,7 @@ static int cmd_lat(const char *mode)
  */
 static int cmd_multi(int argc, char **argv)
 {
-	int nw = argc, i, b;
+	int nw = argc, i, b, ret = 0;
 	int (*to)[2] = calloc(nw, sizeof(*to)), (*from)[2] = calloc(nw, sizeof(*from));
 	pid_t *pids = calloc(nw, sizeof(*pids));
 	char *alive = calloc(nw, 1);
@@ -656,8 +733,7 @@ static int cmd_multi(int argc, char **argv)
 				if (write(from[i][1], &c, 1) != 1)
 					_exit(1);
 			}
-			lat_report(&l);
-			_exit(0);
+			_exit(lat_report(&l));
 		}
 		opt_masked = 0;
 		/* Serialise set-up so one worker's check does not overlap. */
@@ -679,14 +755,20 @@ static int cmd_multi(int argc, char **argv)
 		}
 	for (i = 0; i < nw; i++) {
 		char c = 'q';
+		int status;
 
 		if (!alive[i])
 			continue;
 		/* One at a time, so the report lines do not interleave. */
-		if (write(to[i][1], &c, 1) == 1)
-			waitpid(pids[i], NULL, 0);
+		if (write(to[i][1], &c, 1) != 1 ||
+		    waitpid(pids[i], &status, 0) != pids[i])
+			continue;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CHECK)
+			ret = EXIT_CHECK;
+		else if ((!WIFEXITED(status) || WEXITSTATUS(status)) && !ret)
+			ret = 1;
 	}
-	return 0;
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -811,8 +893,9 @@ static int cmd_mkprofiles(const char *root, int count)
 
 static pthread_mutex_t thr_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t thr_cond = PTHREAD_COND_INITIALIZER;
-static int thr_go, thr_started, thr_done;
+static int thr_go, thr_started, thr_done, thr_wrong;
 static pid_t *thr_tids;
+static struct regs thr_want;	/* leaf 7.0 as the profile shows it */
 
 static void *thr_main(void *arg)
 {
@@ -826,10 +909,14 @@ static void *thr_main(void *arg)
 	while (!thr_go)
 		pthread_cond_wait(&thr_cond, &thr_lock);
 	pthread_mutex_unlock(&thr_lock);
-	/* One CPUID each after ATTACH: the counter proves it was masked. */
-	cpuid2(0, 0, &r);
+	/*
+	 * One CPUID each after ATTACH: the counter proves it trapped, the
+	 * answer that the profile applied (leaf 7.0 loses AVX2, BMI2, ADX).
+	 */
+	cpuid2(7, 0, &r);
 	pthread_mutex_lock(&thr_lock);
 	thr_done++;
+	thr_wrong += !!memcmp(&r, &thr_want, sizeof(r));
 	pthread_cond_broadcast(&thr_cond);
 	pthread_mutex_unlock(&thr_lock);
 	return NULL;
@@ -837,16 +924,18 @@ static void *thr_main(void *arg)
 
 /*
  * Put this process in DIR, start NTHREADS parked threads, then time
- * ATTACH until it returns and until QUERY reports every thread armed.
- * Then every thread executes one CPUID; the profile's counter must grow
- * by NTHREADS if all of them were masked.
+ * ATTACH. The ABI says every thread is masked when ATTACH returns, so
+ * QUERY is asked once per thread right then (no waiting): every one must
+ * be armed. Then every thread executes one CPUID: the profile's counter
+ * must grow by NTHREADS and each answer must be the masked leaf 7.
+ * Exit status EXIT_CHECK if any of this fails.
  */
 static int cmd_threads(const char *dir, int nthreads)
 {
 	pthread_t *th = calloc(nthreads, sizeof(*th));
 	uint64_t t0, t1, t2, cgid;
-	int64_t prof0, prof1;
-	int i, fd, armed, polls = 0;
+	int64_t prof0, prof1, trapped;
+	int i, fd, armed, ret = 0;
 	pthread_attr_t attr;
 	char extra[256];
 	double s[1];
@@ -860,6 +949,11 @@ static int cmd_threads(const char *dir, int nthreads)
 		die("mkdir %s: %s", dir, strerror(errno));
 	cgid = cgroup_id_of(dir);
 	enter_cgroup(dir);
+	/* Native answers first: nothing is attached to DIR yet. */
+	capture_native();
+	thr_want = expected(2, 1);
+	if (bench_leaves[2] != 7)
+		die("bench_leaves[2] must be leaf 7");
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
 	for (i = 0; i < nthreads; i++)
@@ -877,13 +971,10 @@ static int cmd_threads(const char *dir, int nthreads)
 	if (attach_fd(fd, "bench-threads", CPUIDVIRT_ATTACH_REPLACE))
 		die("ATTACH %s: %s", dir, strerror(errno));
 	t1 = now_ns();
-	/* The ABI says ATTACH returns with all masked; check, by QUERY. */
-	do {
-		armed = 0;
-		for (i = 0; i < nthreads; i++)
-			armed += query_armed(thr_tids[i]) == 1;
-		polls++;
-	} while (armed < nthreads && now_ns() - t0 < 10000000000ull);
+	/* Once, right away: armed when ATTACH returned, or a failure. */
+	armed = 0;
+	for (i = 0; i < nthreads; i++)
+		armed += query_armed(thr_tids[i]) == 1;
 	t2 = now_ns();
 	close(fd);
 
@@ -897,20 +988,27 @@ static int cmd_threads(const char *dir, int nthreads)
 	prof1 = profile_emulated(cgid);
 	for (i = 0; i < nthreads; i++)
 		pthread_join(th[i], NULL);
+	trapped = prof0 >= 0 && prof1 >= 0 ? prof1 - prof0 : -1;
 
 	snprintf(extra, sizeof(extra),
-		 "threads=%d attach_ns=%llu all_armed_ns=%llu armed=%d polls=%d trapped=%lld",
+		 "threads=%d attach_ns=%llu query_ns=%llu armed=%d trapped=%lld wrong=%d",
 		 nthreads, (unsigned long long)(t1 - t0),
-		 (unsigned long long)(t2 - t0), armed, polls,
-		 (long long)(prof0 >= 0 && prof1 >= 0 ? prof1 - prof0 : -1));
-	/*
-	 * Armed at the first poll: masked when ATTACH returned (as the ABI
-	 * says), so that is the time; otherwise until the last was armed.
-	 */
-	s[0] = (double)(polls == 1 && armed == nthreads ? t1 - t0 : t2 - t0);
+		 (unsigned long long)(t2 - t1), armed, (long long)trapped,
+		 thr_wrong);
+	s[0] = (double)(t1 - t0);
 	report(opt_label ? opt_label : "attach_threads", s, 1, 1, extra);
+	if (armed != nthreads) {
+		fprintf(stderr, "cvbench: threads: %d of %d threads armed when ATTACH returned\n",
+			armed, nthreads);
+		ret = EXIT_CHECK;
+	}
+	if (trapped != nthreads || thr_wrong) {
+		fprintf(stderr, "cvbench: threads: %lld of %d CPUIDs trapped after ATTACH, %d answered other than the profile's leaf 7\n",
+			(long long)trapped, nthreads, thr_wrong);
+		ret = EXIT_CHECK;
+	}
 	free(th);
-	return 0;
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */

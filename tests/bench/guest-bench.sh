@@ -6,6 +6,11 @@
 #
 # It is a benchmark, not a test: it never fails on a number. A row that
 # cannot be measured prints "@bench row=NAME skip=WHY" and the run goes on.
+# What it does check, as result lines ("ok - bench ..." / "not ok - ...")
+# that make `make bench` fail: every CPUID row's answers (before warm-up,
+# after each timed batch, at the end; cvbench compares them with native
+# answers and the profile applied by its own code), and that all threads
+# are armed when ATTACH returns (and then trap, with the masked answer).
 #
 # Environment:
 #	BENCH_DIR	where cvbench and the dynamic true live
@@ -27,7 +32,9 @@ CG=/sys/fs/cgroup
 CV=$BENCH_DIR/cvbench
 
 OUT=/tmp/guest-bench.out
+ERR=/tmp/guest-bench.err
 : >"$OUT"
+: >"$ERR"
 
 say() { echo "@info $*"; }
 
@@ -40,6 +47,7 @@ run()
 	_out=$("$@" 2>&1)
 	_rc=$?
 	printf '%s\n' "$_out" | grep '^@' | tee -a "$OUT"
+	printf '%s\n' "$_out" | grep '^cvbench: ' >>"$ERR"
 	_why=$(printf '%s\n' "$_out" | grep -v '^@' | tail -n 1 |
 		tr -c 'A-Za-z0-9_.:/\n-' '_')
 	for _row in $_rows; do
@@ -48,6 +56,46 @@ run()
 			tee -a "$OUT"
 	done
 	[ "$_rc" -eq 0 ] || [ -z "$_why" ] || say "row_error=$_why"
+}
+
+# field LINE KEY: the value of KEY=... in an @bench line.
+field()
+{
+	printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1
+}
+
+# judge ROW...: one result line per CPUID row that was measured (a skipped
+# row is reported by the "rows not measured" line), then the thread row.
+judge()
+{
+	for _row in "$@"; do
+		_l=$(grep "^@bench row=$_row " "$OUT" | tail -n 1)
+		case "$_l" in
+		"" | *" skip="*) continue ;;
+		esac
+		if [ "$(field "$_l" answers)" = ok ]; then
+			echo "ok - bench $_row: CPUID answers as expected before, during and after timing ($(field "$_l" checks) checks)"
+		else
+			echo "not ok - bench $_row: CPUID answers differ from the expected ones ($(field "$_l" wrong) of $(field "$_l" checks) checks; answers=$(field "$_l" answers))"
+			grep "^cvbench: $_row: " "$ERR" | head -n 6 | sed 's/^/    # /'
+		fi
+	done
+	_l=$(grep "^@bench row=attach_threads " "$OUT" | tail -n 1)
+	case "$_l" in
+	"" | *" skip="*) return ;;
+	esac
+	_n=$(field "$_l" threads)
+	if [ -n "$_n" ] && [ "$(field "$_l" armed)" = "$_n" ]; then
+		echo "ok - bench attach_threads: all $_n threads armed when ATTACH returned (one QUERY each)"
+	else
+		echo "not ok - bench attach_threads: $(field "$_l" armed) of ${_n:-?} threads armed when ATTACH returned"
+	fi
+	if [ -n "$_n" ] && [ "$(field "$_l" trapped)" = "$_n" ] && [ "$(field "$_l" wrong)" = 0 ]; then
+		echo "ok - bench attach_threads: each thread's CPUID trapped and answered the profile's leaf 7"
+	else
+		echo "not ok - bench attach_threads: $(field "$_l" trapped) of ${_n:-?} CPUIDs trapped, $(field "$_l" wrong) answers wrong"
+		grep "^cvbench: threads: " "$ERR" | head -n 3 | sed 's/^/    # /'
+	fi
 }
 
 if [ ! -x "$CV" ]; then
@@ -99,6 +147,7 @@ if ! "$CV" status >/dev/null; then
 		unmasked_1 unmasked_10k; do
 		echo "@bench row=$r skip=module_not_verified"
 	done
+	judge native signal
 	echo "not ok - guest-bench: module not loaded or faulting not verified"
 	exit 0
 fi
@@ -148,6 +197,8 @@ run "cpuidvirt_10k floor_sgdt_10k unmasked_10k" "$CV" -b "$NB" multi \
 	"cpuidvirt_10k:cpuid:$CG/cvb:kk:m" \
 	floor_sgdt_10k:sgdt \
 	"unmasked_10k:cpuid:$CG/cvfree:k:r=1024"
+
+judge native cpuidvirt signal cpuidvirt_depth32 unmasked_1 cpuidvirt_10k unmasked_10k
 
 # One result line for the test bed's init: did every row produce a number?
 skipped=$(grep -o '^@bench row=[a-z0-9_]* skip' /tmp/guest-bench.out 2>/dev/null |

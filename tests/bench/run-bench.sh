@@ -13,8 +13,11 @@
 # command line is ours: the floor row needs UMIP, which the test bed's
 # "-cpu Skylake-Client-v4" lacks, so we add "+umip" (QEMU TCG emulates it).
 #
-# A benchmark, not a test: it exits 0 whatever the numbers are, non-zero
-# only when no guest produced a table.
+# A benchmark: it never fails on a number. It fails (exit 1) when a check
+# fails or does not report: a CPUID row answered other than expected
+# (native, or native with the bench profile applied, checked before, during
+# and after timing), a thread was not armed when ATTACH returned, the guest
+# printed any "not ok" line or did not finish, or no guest produced a table.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=$top/tests/vm
@@ -71,6 +74,7 @@ fi
 
 logs=()
 for series in $kernels; do
+	rm -f "$out/$series.results" "$out/$series.log"
 	kver=$("$top/scripts/kvers.sh" "$series") || exit 1
 	kroot=$("$vm/fetch-kernel.sh" "$series") || { log "cannot fetch the $series kernel"; continue; }
 
@@ -150,3 +154,31 @@ awk -f "$top/tests/bench/format.awk" -v accel="$accel_name" -v qemu_cpu="$qemu_c
 cat "$out/table.md"
 echo
 echo "(table: $out/table.md; raw lines: ${logs[*]})"
+
+# The checks, per kernel: the guest finished, reported the answer and
+# arming checks, and printed no "not ok" (numbers are never judged).
+failed=0
+for series in $kernels; do
+	res=$out/$series.results
+	bad=()
+	if [ ! -s "$res" ]; then
+		bad+=("no results from the guest")
+	else
+		tr -d '\r' <"$res" | grep -a -q '^CPUIDVIRT-DONE' ||
+			bad+=("the guest did not finish (no CPUIDVIRT-DONE)")
+		nf=$(tr -d '\r' <"$res" | grep -a -c '^not ok - ')
+		[ "$nf" = 0 ] || bad+=("$nf failed check(s)")
+		for want in 'ok - bench native: ' 'ok - bench cpuidvirt: ' 'ok - bench signal: ' \
+			'ok - bench unmasked_1: ' 'ok - bench attach_threads: all '; do
+			tr -d '\r' <"$res" | grep -a -q "^$want" || bad+=("no '${want% }' line")
+		done
+	fi
+	if [ ${#bad[@]} -gt 0 ]; then
+		failed=1
+		log "$series: FAILED: $(printf '%s; ' "${bad[@]}")(results: $res)"
+		tr -d '\r' <"$res" 2>/dev/null | grep -a -A6 '^not ok - ' | grep -a -E '^(not ok - |    # )' | sed 's/^/    /' >&2
+	else
+		log "$series: checks passed: $(tr -d '\r' <"$res" | grep -a -c '^ok - ') ok lines (answers, arming)"
+	fi
+done
+exit $failed
