@@ -5,6 +5,10 @@
 #   make unit-valgrind    the same binary under valgrind (leaks are errors)
 #   make unit-asan        rebuilt with -fsanitize=address,undefined and run
 #   make features-check   features.def matches gen-features.py's output
+#
+# The parser fuzz tests (tests/unit/test_fuzz.c) run a fixed set of seeds
+# plus one random seed per run, all printed; a failure names its seed, and
+# UNIT_FUZZ_SEED=N make unit-check replays that seed alone.
 
 TOP ?= $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 BUILD ?= $(TOP)/build
