@@ -4,7 +4,7 @@
 #   make demo             set everything up, boot a guest, show a profile at work
 #   make check            everything: unit tests, module builds, VM scenarios
 #                         (ends with one line "N passed, N failed")
-#   make bench            benchmarks in guests (tables, never fails on a number)
+#   make bench            benchmarks in guests (tables; fails on wrong answers, never on a number)
 #   make dkms-install     install the module with DKMS (docs/install.md)
 #   make install          install cpuidctl and the OCI hook configuration
 #   make vm-run KERNEL=6.12 MODE=working [SCENARIO=pattern]

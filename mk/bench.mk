@@ -1,6 +1,7 @@
 # Benchmarks (issue 6): make bench [KERNELS="6.1 6.12"] [BENCH_ARGS=...]
 # Boots the test-bed guest once per kernel and prints the table that
-# docs/bench.md records (build/bench/table.md). Never fails on a number.
+# docs/bench.md records (build/bench/table.md). Never fails on a number;
+# fails on a wrong CPUID answer or a thread not armed when ATTACH returns.
 # BENCH_ARGS is passed to tests/bench/run-bench.sh, e.g.
 #   make bench KERNELS=6.12 BENCH_ARGS="--profiles 1000 --batches 100"
 
