@@ -13,9 +13,13 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/ptrace.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
 #include <linux/uaccess.h>
+#include <asm/debugreg.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
+#include <asm/segment.h>
 #include <asm/trapnr.h>
 
 #include "internal.h"
@@ -30,8 +34,11 @@ static noinline bool cpuidvirt_handled(void)
 	return true;
 }
 
-/* Length of the CPUID instruction in buf, 0 if it is not CPUID. */
-static unsigned int cv_decode(const u8 *buf, unsigned int n, bool is64)
+/*
+ * Length of the CPUID instruction in the n bytes of buf, 0 if it is not
+ * CPUID, -EAGAIN if all n bytes may start a CPUID and the rest is unread.
+ */
+static int cv_decode(const u8 *buf, unsigned int n, bool is64)
 {
 	unsigned int i;
 
@@ -51,31 +58,51 @@ static unsigned int cv_decode(const u8 *buf, unsigned int n, bool is64)
 			continue;
 		break;
 	}
-	if (i + 2 > n || buf[i] != 0x0f || buf[i + 1] != 0xa2)
+	if (i + 2 > n) {
+		/* Prefixes, maybe a 0F, then the end of what could be read. */
+		if (n < CV_MAX_INSN && (i == n || buf[i] == 0x0f))
+			return -EAGAIN;
+		return 0;
+	}
+	if (buf[i] != 0x0f || buf[i + 1] != 0xa2)
 		return 0;
 	return i + 2;
 }
 
 /*
- * Read up to CV_MAX_INSN bytes at ip; an instruction may end right before
- * an unmapped page, so a short read is fine. Returns the bytes read, or 0.
+ * Read len bytes of the current thread's code at addr (within one page).
+ * Atomic: only what is mapped now. Otherwise pages are faulted in, and
+ * code the CPU may execute but the kernel may not read (PROT_EXEC made
+ * execute-only by a protection key) is read the way ptrace reads it.
  */
-static unsigned int cv_fetch(unsigned long ip, u8 *buf, bool nofault)
+static bool cv_read(unsigned long addr, u8 *buf, unsigned int len, bool atomic)
 {
-	unsigned int first = min_t(unsigned long, CV_MAX_INSN,
-				   PAGE_SIZE - offset_in_page(ip));
-	const u8 __user *u = (const u8 __user *)ip;
+	const u8 __user *u = (const u8 __user *)addr;
 
-	if (nofault ? copy_from_user_nofault(buf, u, first) :
-		      copy_from_user(buf, u, first))
-		return 0;
-	if (first == CV_MAX_INSN)
-		return first;
-	if (nofault ? copy_from_user_nofault(buf + first, u + first,
-					     CV_MAX_INSN - first) :
-		      copy_from_user(buf + first, u + first, CV_MAX_INSN - first))
-		return first;
-	return CV_MAX_INSN;
+	if (atomic)
+		return !copy_from_user_nofault(buf, u, len);
+	if (!copy_from_user(buf, u, len))
+		return true;
+	return access_process_vm(current, addr, buf, len, FOLL_FORCE) == len;
+}
+
+/*
+ * Read up to CV_MAX_INSN bytes at ip, page by page. An instruction may end
+ * right before a page that cannot be read, so this stops at the first
+ * such page and returns the bytes read; cv_decode() says if that is enough.
+ */
+static unsigned int cv_fetch(unsigned long ip, u8 *buf, bool atomic)
+{
+	unsigned int n = 0, chunk;
+
+	while (n < CV_MAX_INSN) {
+		chunk = min_t(unsigned long, CV_MAX_INSN - n,
+			      PAGE_SIZE - offset_in_page(ip + n));
+		if (!cv_read(ip + n, buf + n, chunk, atomic))
+			break;
+		n += chunk;
+	}
+	return n;
 }
 
 static void cv_set_result(struct pt_regs *regs, unsigned int len,
@@ -87,6 +114,60 @@ static void cv_set_result(struct pt_regs *regs, unsigned int len,
 	regs->cx = out[CPUIDVIRT_ECX];
 	regs->dx = out[CPUIDVIRT_EDX];
 	regs->ip += len;
+	/*
+	 * The instruction completed: the CPU clears RF, which a fault pushes
+	 * set; left set it would suppress a breakpoint on the next one.
+	 */
+	regs->flags &= ~X86_EFLAGS_RF;
+}
+
+/*
+ * A CPUID executed with EFLAGS.TF set has completed: the CPU would now
+ * raise a single-step #DB, and the kernel's #DB handler
+ * (exc_debug_user()) would record DR6.BS and send SIGTRAP/TRAP_TRACE at
+ * the next instruction. Do the same, or one step would run two
+ * instructions. Not with TIF_BLOCKSTEP (DEBUGCTL.BTF): then TF traps only
+ * on branches. force_sig_fault() is not exported: send_sig_info() gives
+ * the same siginfo but does not override a blocked or ignored SIGTRAP,
+ * for which force_sig() keeps the outcome (the thread dies of SIGTRAP).
+ * May sleep on PREEMPT_RT (siglock): call it preemptible.
+ */
+static void cv_single_step(struct pt_regs *regs)
+{
+	struct task_struct *t = current;
+	struct kernel_siginfo info;
+	bool deliverable;
+
+	if (!(regs->flags & X86_EFLAGS_TF) || test_thread_flag(TIF_BLOCKSTEP))
+		return;
+
+	t->thread.virtual_dr6 = DR_STEP;
+	t->thread.trap_nr = X86_TRAP_DB;
+	t->thread.error_code = 0;
+
+	spin_lock_irq(&t->sighand->siglock);
+	deliverable = !sigismember(&t->blocked, SIGTRAP) &&
+		      (t->ptrace ||
+		       t->sighand->action[SIGTRAP - 1].sa.sa_handler != SIG_IGN);
+	spin_unlock_irq(&t->sighand->siglock);
+	if (!deliverable) {
+		force_sig(SIGTRAP);
+		return;
+	}
+	clear_siginfo(&info);
+	info.si_signo = SIGTRAP;
+	info.si_code = TRAP_TRACE;
+	info.si_addr = (void __user *)regs->ip;
+	send_sig_info(SIGTRAP, &info, t);
+}
+
+/* Resume point when the emulated CPUID was single-stepped. */
+static noinline bool cpuidvirt_handled_step(struct pt_regs *regs, int trapnr,
+					    unsigned long error_code,
+					    unsigned long fault_addr)
+{
+	cv_single_step(regs);
+	return true;
 }
 
 static void cv_native(u32 leaf, u32 subleaf, u32 out[CPUIDVIRT_NR_REGS])
@@ -150,27 +231,37 @@ static bool cv_handle_cpuid(struct pt_regs *regs, unsigned int len)
 }
 
 /*
- * Slow path for when the instruction could not be read without faulting
- * (page not present): the probed function is redirected here, with its
- * arguments, in the preemptible #GP context where copy_from_user may sleep.
- * vDSO pages are always present, so the vDSO fixup is never skipped.
+ * Slow path for when the instruction could not be read in full without
+ * faulting (a page of it not present: dropped by MADV_DONTNEED, reclaim or
+ * migration after the CPU fetched it; or execute-only): the probed
+ * function is redirected here, with its arguments, in the preemptible #GP
+ * context (interrupts on, no locks) where pages may be faulted in. If the
+ * bytes still cannot be read, the code was unmapped or changed under the
+ * thread after the CPU fetched it: left to the kernel (SIGSEGV), as a
+ * fetch from the unmapped page would be. This returns false for other #GP
+ * faults too, and vDSO pages are always present, so the vDSO fixup is
+ * never skipped.
  */
 static noinline bool cpuidvirt_gp_slow(struct pt_regs *regs, int trapnr,
 				       unsigned long error_code,
 				       unsigned long fault_addr)
 {
 	u8 buf[CV_MAX_INSN];
-	unsigned int n, len;
 	bool handled = false;
+	unsigned int n;
+	int len;
 
 	n = cv_fetch(regs->ip, buf, false);
 	len = cv_decode(buf, n, user_64bit_mode(regs));
-	if (len) {
+	if (len > 0) {
+		/* cv_handle_cpuid() wants what a kprobe handler has. */
 		preempt_disable();
 		rcu_read_lock();
 		handled = cv_handle_cpuid(regs, len);
 		rcu_read_unlock();
 		preempt_enable();
+		if (handled)
+			cv_single_step(regs);
 	}
 	/* Taken by cv_gp_pre: this function may sleep, so rmmod must wait. */
 	module_put(THIS_MODULE);
@@ -184,29 +275,44 @@ static int cv_gp_pre(struct kprobe *kp, struct pt_regs *kregs)
 	int trapnr = (int)regs_get_kernel_argument(kregs, 1);
 	unsigned long error_code = regs_get_kernel_argument(kregs, 2);
 	u8 buf[CV_MAX_INSN];
-	unsigned int n, len;
+	unsigned int n;
 	bool handled;
+	int len;
 
 	if (trapnr != X86_TRAP_GP || error_code || !user_mode(regs))
 		return 0;
+	/*
+	 * Only the kernel's flat user code segments. In any other (an LDT
+	 * code segment, as Wine and dosemu set up) regs->ip is an offset
+	 * from the segment's base, not the instruction's address: such a
+	 * CPUID is left to the kernel (SIGSEGV). user_64bit_mode() also
+	 * knows Xen PV's extra 64-bit user selector.
+	 */
+	if (!user_64bit_mode(regs) && regs->cs != __USER32_CS)
+		return 0;
 
 	n = cv_fetch(regs->ip, buf, true);
-	if (!n) {
+	len = cv_decode(buf, n, user_64bit_mode(regs));
+	if (!len)
+		return 0;
+	if (len < 0) {
+		/* Part of it is not present: read it where we may sleep. */
 		if (!try_module_get(THIS_MODULE))
 			return 0;
 		instruction_pointer_set(kregs, (unsigned long)cpuidvirt_gp_slow);
 		return 1;
 	}
-	len = cv_decode(buf, n, user_64bit_mode(regs));
-	if (!len)
-		return 0;
 
 	rcu_read_lock();
 	handled = cv_handle_cpuid(regs, len);
 	rcu_read_unlock();
 	if (!handled)
 		return 0;
-	instruction_pointer_set(kregs, (unsigned long)cpuidvirt_handled);
+	/* A single-step trap is sent from the stub, not from here (atomic). */
+	if (regs->flags & X86_EFLAGS_TF)
+		instruction_pointer_set(kregs, (unsigned long)cpuidvirt_handled_step);
+	else
+		instruction_pointer_set(kregs, (unsigned long)cpuidvirt_handled);
 	return 1;
 }
 
