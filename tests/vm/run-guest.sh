@@ -2,7 +2,7 @@
 # run-guest.sh --kernel KERNEL --mode absent|working|lie-drop|lie-store
 #              [--scenario GLOB]... [--cmd 'SHELL COMMAND']... [--hidden NAME]...
 #              [--timeout SECS] [--scenario-timeout SECS] [--accel tcg|kvm|auto]
-#              [--no-substrate] [--quiet] [--tag TAG]
+#              [--no-substrate] [--quiet] [--tag TAG] [--results DIR]
 #
 # One test guest boot. Builds what is missing (patched QEMU, kernel, module
 # for that kernel, cpuidctl, test programs, initramfs), boots with
@@ -24,6 +24,9 @@
 #                     scenarios that the default run leaves out).
 #   --tag TAG         result/log name suffix (default: none); lets several
 #                     runs of one kernel/mode keep separate results.
+#   --results DIR     where the .tap goes (default build/results, which
+#                     tests/summary.sh counts; the test bed's self-test
+#                     keeps its deliberately failing boots elsewhere).
 #
 # Environment: CPUIDVIRT_QEMU_CPU_FAULT=MODE boots QEMU with that
 # cpuid-fault value while the guest still expects --mode (used to prove
@@ -32,6 +35,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=$top/tests/vm
 series= mode= timeout= stimeout= accel=auto quiet=0 nosub=0 tag=
+results=$top/build/results
 scen=() cmds=() hidden=()
 usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -53,6 +57,7 @@ while [ $# -gt 0 ]; do
 	--scenario-timeout) stimeout=$2; shift 2 ;;
 	--accel) accel=$2; shift 2 ;;
 	--tag) tag=-$2; shift 2 ;;
+	--results) results=$2; shift 2 ;;
 	--no-substrate) nosub=1; shift ;;
 	--quiet) quiet=1; shift ;;
 	*) echo "run-guest: unknown argument '$1'" >&2; usage ;;
@@ -75,7 +80,6 @@ case "$series" in
 esac
 
 name=$series-$mode$tag
-results=$top/build/results
 logs=$top/build/logs
 work=$top/.cache/boot/$name
 mkdir -p "$results" "$logs" "$work"

@@ -18,7 +18,7 @@ fi
 t_check "ld.so --list-diagnostics works" /lib64/ld-linux-x86-64.so.2 --list-diagnostics
 t_match "cpuidq (dynamic) prints registers" '^eax=[0-9a-f]{8} ebx=[0-9a-f]{8} ecx=[0-9a-f]{8} edx=[0-9a-f]{8}$' "$("$BIN"/cpuidq 0)"
 t_match "cpuidq.static prints registers" '^eax=' "$("$BIN"/cpuidq.static 0)"
-if [ -x "$BIN/cpuidq.m32" ]; then
+if t_check "cpuidq.m32 (32-bit) is installed" test -x "$BIN/cpuidq.m32"; then
 	t_match "cpuidq.m32 (32-bit) prints registers" '^eax=' "$("$BIN"/cpuidq.m32 0)"
 fi
 t_eq "leaf 0 vendor is GenuineIntel (Skylake model)" "ebx=756e6547 ecx=6c65746e edx=49656e69" \

@@ -1,0 +1,156 @@
+#!/bin/bash
+# testbed-selftest.sh [--kernel SERIES] [--tap FILE] [--no-boot]
+# The test bed's own verdicts, asserted by exit status and message (make
+# check's testbed-selftest phase; result lines go to FILE, default
+# build/results/testbed-selftest.tap):
+#  - tests/summary.sh on crafted result dirs: complete results pass (a
+#    declared skip listed, not counted); a missing expected .tap, one with
+#    no result line, a missing expected.list and an undeclared skip fail;
+#  - tests/vm/matrix.sh: an empty KERNELS or MODES is an error;
+#  - tests/vm/build-guest-bins.sh with a gcc whose -m32 fails: a failure;
+#  - two short boots of hidden scenarios only (SERIES, default 6.12; their
+#    results stay in build/selftest/, which summary.sh does not count):
+#    working CPU, testbed-skip then testbed-warn: run-guest.sh fails, its
+#      boot line quotes the kernel warning, the undeclared skip is reported
+#      and nothing ran after the WARN;
+#    absent CPU, testbed-leftover, testbed-leftover-gone and testbed-skip
+#      (declared for absent): run-guest.sh passes (it did not wait for the
+#      process left behind) and that process was killed.
+# --no-boot: only the checks that need no guest. Exit 1 if a check failed.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+vm=$top/tests/vm
+kernel=6.12 tap=$top/build/results/testbed-selftest.tap boot=1
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kernel=$2; shift 2 ;;
+	--tap) tap=$2; shift 2 ;;
+	--no-boot) boot=0; shift ;;
+	*) echo "testbed-selftest: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+done
+mkdir -p "$(dirname "$tap")"
+: >"$tap"
+w=$(mktemp -d "${TMPDIR:-/tmp}/testbed-selftest.XXXXXX")
+trap 'rm -rf "$w"' EXIT
+failed=0
+
+ok() { echo "ok - testbed-selftest: $1" | tee -a "$tap"; }
+nok()
+{
+	echo "not ok - testbed-selftest: $1" | tee -a "$tap"
+	shift
+	printf '%s\n' "$@" | head -n 40 | sed 's/^/    # /' | tee -a "$tap"
+	failed=1
+}
+# expect DESC WANT_RC RC TEXT [ERE | !ERE]...: ok iff RC is WANT_RC and TEXT
+# has a line matching every ERE and none matching any !ERE.
+expect()
+{
+	local d=$1 want=$2 rc=$3 text=$4 re
+	shift 4
+	if [ "$rc" != "$want" ]; then
+		nok "$d" "exit status $rc, wanted $want" "$text"
+		return 1
+	fi
+	for re in "$@"; do
+		case "$re" in
+		!*) ! printf '%s\n' "$text" | grep -Eq -- "${re#!}" ||
+			{ nok "$d" "unwanted line matching /${re#!}/" "$text"; return 1; } ;;
+		*) printf '%s\n' "$text" | grep -Eq -- "$re" ||
+			{ nok "$d" "no line matching /$re/" "$text"; return 1; } ;;
+		esac
+	done
+	ok "$d"
+}
+
+# --- summary.sh on crafted result dirs --------------------------------------
+craft()	# a complete result dir in $w/r
+{
+	rm -rf "$w/r"
+	mkdir -p "$w/r"
+	printf '%s\n' unit vm-6.12-working >"$w/r/expected.list"
+	echo "ok 1 - unit" >"$w/r/unit.tap"
+	printf '%s\n' "ok - a: b" "# skip (expected) - c: declared" \
+		"ok - boot-6.12-working: clean boot" >"$w/r/vm-6.12-working.tap"
+}
+summary() { out=$(sh "$top/tests/summary.sh" "$w/r" 2>&1); rc=$?; }
+
+craft
+summary
+expect "summary.sh passes complete results and lists a declared skip" 0 "$rc" "$out" \
+	'^  # skip \(expected\) - c: declared$' '^3 passed, 0 failed$'
+craft
+echo "not ok - a: c" >>"$w/r/unit.tap"
+summary
+expect "summary.sh fails on a not ok line" 1 "$rc" "$out" '^  not ok - a: c$' '^3 passed, 1 failed$'
+craft
+rm "$w/r/vm-6.12-working.tap"
+summary
+expect "summary.sh fails on a missing expected .tap" 1 "$rc" "$out" \
+	'^vm-6\.12-working\.tap: missing' '^1 passed, 1 failed$'
+craft
+echo "    # a diagnostic, no result" >"$w/r/vm-6.12-working.tap"
+summary
+expect "summary.sh fails on an expected .tap with no result line" 1 "$rc" "$out" \
+	'^vm-6\.12-working\.tap: no result line' '^1 passed, 1 failed$'
+craft
+rm "$w/r/expected.list"
+summary
+expect "summary.sh fails without expected.list" 1 "$rc" "$out" '^expected\.list: missing' '^3 passed, 1 failed$'
+craft
+echo "# skip - m: needs two CPUs" >>"$w/r/vm-6.12-working.tap"
+summary
+expect "summary.sh fails on an undeclared skip and prints it" 1 "$rc" "$out" \
+	'^  # skip - m: needs two CPUs$' '^3 passed, 1 failed$'
+
+# --- the boot matrix ----------------------------------------------------------
+out=$(MODES='' "$vm/matrix.sh" 2>&1)
+expect "matrix.sh: an empty MODES is an error" 1 $? "$out" 'MODES is empty'
+out=$(KERNELS=' ' "$vm/matrix.sh" 2>&1)
+expect "matrix.sh: an empty KERNELS is an error" 1 $? "$out" 'KERNELS is empty'
+out=$(KERNELS='6.1 6.12' MODES='absent lie-drop' "$vm/matrix.sh" 2>&1)
+rc=$?
+expect "matrix.sh: kernels x modes" 0 $rc "$(echo $out)" '^6\.1-absent 6\.1-lie-drop 6\.12-absent 6\.12-lie-drop$'
+
+# --- no gcc -m32 ----------------------------------------------------------------
+printf '#!/bin/sh\nfor a; do [ "$a" = -m32 ] && exit 1; done\nexec %s "$@"\n' "${CC:-gcc}" >"$w/cc"
+chmod +x "$w/cc"
+CC=$w/cc "$vm/build-guest-bins.sh" --out "$w/bin" --tap "$w/bins.tap" >/dev/null 2>&1
+expect "build-guest-bins.sh fails when gcc -m32 does not work" 1 $? "$(cat "$w/bins.tap")" \
+	'^not ok - guest-bins: cpuidq\.m32 builds'
+
+# --- boots ------------------------------------------------------------------------
+if [ $boot = 1 ]; then
+	sdir=$top/build/selftest
+	rm -rf "$sdir"
+	mkdir -p "$sdir"
+	b=$kernel-working-selftest-warn
+	t0=$(date +%s)
+	out=$("$vm/run-guest.sh" --kernel "$kernel" --mode working --no-substrate --quiet \
+		--hidden testbed-skip --hidden testbed-warn --tag selftest-warn --results "$sdir" \
+		--scenario-timeout 60 --timeout 240 2>&1)
+	expect "a guest that WARNs fails run-guest.sh, which quotes the warning" 1 $? "$out" \
+		"^not ok - boot-$b: .*kernel log: " 'testbed_warn: deliberate warning' 'WARNING: CPU: [0-9]+ PID: '
+	expect "the WARN boot ran up to the WARN and no further" 0 0 "$(cat "$sdir/vm-$b.tap" 2>&1)" \
+		'^ok - testbed-warn: testbed_warn\.ko is installed$' '!still runs after a WARN'
+	expect "an undeclared skip (testbed-skip on a working CPU) is reported and fails" 0 0 \
+		"$(cat "$sdir/vm-$b.tap" 2>&1)" '^# skip - testbed-skip: ' \
+		'^not ok - testbed-skip: scenario produced no result lines$'
+
+	echo "testbed-selftest: WARN boot took $(($(date +%s) - t0))s"
+	b=$kernel-absent-selftest-leftover
+	t0=$(date +%s)
+	out=$("$vm/run-guest.sh" --kernel "$kernel" --mode absent --no-substrate --quiet \
+		--hidden testbed-leftover --hidden testbed-leftover-gone --hidden testbed-skip \
+		--tag selftest-leftover --results "$sdir" --scenario-timeout 60 --timeout 240 2>&1)
+	rc=$?
+	expect "a process left behind neither hangs nor outlives its scenario; a declared skip passes" \
+		0 $rc "$out
+$(cat "$sdir/vm-$b.tap" 2>&1)" \
+		'^ok - testbed-leftover: the background sleep runs$' \
+		'^ok - testbed-leftover-gone: its background sleep was killed' \
+		'^# skip \(expected\) - testbed-skip: ' "^ok - boot-$b: clean boot" '!^not ok'
+	echo "testbed-selftest: leftover boot took $(($(date +%s) - t0))s"
+fi
+exit $failed
