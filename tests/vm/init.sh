@@ -53,12 +53,14 @@ fi
 
 # skip_declared FILE: whether one of FILE's "# expected-skip: MODE/KERNEL
 # REASON" lines (first 10 lines; MODE and KERNEL are shell patterns)
-# matches this boot.
+# matches this boot. KERNEL is as in the boot id: 6.12, 6.12-rt, ...
+KBOOT=$KSERIES
+[ "$KFLAVOUR" = generic ] || KBOOT=$KSERIES-$KFLAVOUR
 skip_declared()
 {
 	head -n 10 "$1" | sed -n 's/^# expected-skip: *//p' >/tmp/expected-skip
 	while read -r pat _; do
-		case "$CPU_MODE/$KSERIES" in $pat) return 0 ;; esac
+		case "$CPU_MODE/$KBOOT" in $pat) return 0 ;; esac
 	done </tmp/expected-skip
 	return 1
 }
@@ -112,7 +114,7 @@ run_one()
 	if [ $declared = 1 ]; then
 		grep '^# skip - ' "$out" | sed 's/^# skip - /# skip (expected) - /' >&3
 	elif [ "$n_skip" != 0 ]; then
-		echo "# $name: skipped, and no '# expected-skip:' line matches $CPU_MODE/$KSERIES"
+		echo "# $name: skipped, and no '# expected-skip:' line matches $CPU_MODE/$KBOOT"
 		grep '^# skip - ' "$out" >&3
 		failed=$((failed + n_skip))
 	fi
