@@ -8,9 +8,10 @@
 #   after the CPUID with its result; RF=1 does not outlive the CPUID (a
 #   hardware breakpoint on the next instruction fires);
 # - placement: a CPUID whose two bytes straddle a page whose PTE another
-#   thread keeps dropping (MADV_DONTNEED) is answered, never SIGSEGV; the
-#   slow path that pages it in is reached (kprobe event hit count); an
-#   execute-only second page (where pkeys make PROT_EXEC unreadable);
+#   thread keeps dropping (MADV_DONTNEED, MADV_PAGEOUT) is answered, never
+#   SIGSEGV; the slow path that pages it in is reached (kprobe event hit
+#   count); an execute-only second page (where pkeys make PROT_EXEC
+#   unreadable);
 # - code segments: in a 32-bit LDT code segment (modify_ldt) regs->ip is
 #   not the address, so CPUID and HLT there get SIGSEGV, documented.
 . /opt/cpuidvirt/lib.sh
@@ -109,9 +110,11 @@ hits() { [ -n "$slow" ] && awk '$1 == "cvslow" { print $2 }' $slow; }
 h0=$(hits)
 for p in $variants; do
 	v=${p##*/}
-	t_exit "$v masked: 8 s of CPUIDs straddling a page another thread drops: no SIGSEGV" 0 \
-		in_cg $CG/e $p xpage race 8 6 0
+	# The old hook failed within 1 s (23 to 231 iterations) under TCG.
+	t_exit "$v masked: 5 s of CPUIDs straddling a page another thread drops: no SIGSEGV" 0 \
+		in_cg $CG/e $p xpage race 5 6 0
 	t_match "$v masked: every one of them emulated" "^iterations=[1-9][0-9]* drops=[1-9][0-9]* ecx=000000a1\$" "$T_OUT"
+	echo "# $v race: $T_OUT"
 done
 if [ -n "$slow" ]; then
 	h1=$(hits)
