@@ -1,7 +1,9 @@
 #!/bin/bash
 # Host-side DKMS test: real `dkms add/build/install` of cpuidvirt through
 # `make dkms-install`, for both guest kernels (6.1 and 6.12, ABI names from
-# scripts/kvers.sh), then an upgrade and `make dkms-uninstall`.
+# scripts/kvers.sh), dkms build/install for the flavoured kernels of
+# KERNELS (rt, cloud, debug: tests/vm/matrix.sh), then an upgrade and
+# `make dkms-uninstall`.
 #
 # dkms runs against private trees under build/dkms/ (--dkmstree,
 # --sourcetree, --installtree, and a private MOK key), so the test neither
@@ -48,6 +50,12 @@ eq()
 	if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "expected: '$2'" "actual:   '$3'"; fi
 }
 
+# The flavoured kernels make check boots (rt, cloud, debug; KERNELS as in
+# tests/vm/matrix.sh): dkms builds against their extracted headers.
+FLAVOURS=
+for k in ${KERNELS-$("$TOP/tests/vm/matrix.sh" --kernels)}; do
+	case $k in *-*) FLAVOURS="$FLAVOURS $k" ;; esac
+done
 kvers=$(sh "$TOP/scripts/kvers.sh") || { nok "resolve kernel ABI names" "scripts/kvers.sh failed"; exit 1; }
 k61=$(echo "$kvers" | awk '$1 == "6.1" { print $2 }')
 k612=$(echo "$kvers" | awk '$1 == "6.12" { print $2 }')
@@ -83,6 +91,23 @@ eq "source tree has Kbuild and dkms.conf" "yes" \
 	"$([ -f "$src/Kbuild" ] && [ -f "$src/dkms.conf" ] && echo yes)"
 eq "installed dkms.conf carries the version" "PACKAGE_VERSION=\"$VERSION\"" \
 	"$(grep '^PACKAGE_VERSION=' "$src/dkms.conf" 2>/dev/null)"
+
+# 1b. The flavoured kernels, as a user of such a kernel would (dkms build
+# and install); their headers are not installed, so --kernelsourcedir, and
+# sign-file from those headers or else the host's (it is generic).
+for f in $FLAVOURS; do
+	kv=$(sh "$TOP/scripts/kvers.sh" "$f") || { nok "kernel ABI name of $f" "scripts/kvers.sh $f failed"; continue; }
+	kd=/lib/modules/$kv/build
+	[ -d "$kd" ] || kd=$("$TOP/tests/vm/fetch-kernel.sh" "$f")/lib/modules/$kv/build
+	sf=$kd/scripts/sign-file
+	[ -x "$sf" ] || sf=$(ls /usr/lib/linux-kbuild-*/scripts/sign-file 2>/dev/null | head -n1)
+	mkdir -p "$T/install/$kv"
+	check "dkms build and install for $f ($kv)" env sign_file="$sf" bash -c \
+		'dkms build $1 -m cpuidvirt -v $2 -k $3 --kernelsourcedir $4 &&
+		dkms install $1 -m cpuidvirt -v $2 -k $3 --kernelsourcedir $4' \
+		sh "$FLAGS" "$VERSION" "$kv" "$kd"
+	KERNELS="$KERNELS $kv"
+done
 
 status=$(dk status -m cpuidvirt 2>/dev/null)
 for k in $KERNELS; do

@@ -66,15 +66,18 @@ else
 	echo "not ok - unit-check: no unit-check target in mk/*.mk" | tee -a "$results/unit.tap"
 fi
 
-phase modules tests/vm/build-modules.sh --quiet --tap "$results/module-build.tap" $KERNELS
-# Real dkms add/build/install for both kernels (tests/host/dkms-check.sh
-# writes dkms.tap); its modules go into the initramfs for dkms-* scenarios.
-phase dkms tests/host/dkms-check.sh
-
+# The test bed first: guest kernels (and their headers, or for 6.12-debug
+# the whole build) are what the module builds against.
 phase qemu must testbed "testbed: patched QEMU builds" tests/vm/build-qemu.sh
 for k in $KERNELS; do
-	phase "kernel $k" must testbed "testbed: guest kernel $k fetched" tests/vm/fetch-kernel.sh "$k"
+	phase "kernel $k" must testbed "testbed: guest kernel $k fetched (or built)" tests/vm/fetch-kernel.sh "$k"
 done
+
+phase modules tests/vm/build-modules.sh --quiet --tap "$results/module-build.tap" $KERNELS
+# Real dkms add/build/install for every kernel (tests/host/dkms-check.sh
+# writes dkms.tap); its modules go into the initramfs for dkms-* scenarios.
+export KERNELS
+phase dkms tests/host/dkms-check.sh
 phase guest-bins tests/vm/build-guest-bins.sh --tap "$results/guest-bins.tap"
 if [ -f tools/cpuidctl/Makefile ]; then
 	phase cpuidctl must testbed "testbed: tools/cpuidctl builds" make -s -C tools/cpuidctl

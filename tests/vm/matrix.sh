@@ -5,7 +5,12 @@
 #
 #   matrix.sh                 boot ids, one per line: KERNEL-MODE, where
 #                             KERNEL may carry a flavour (6.12-rt-working);
-#                             every kernel of $KERNELS x every mode of $MODES
+#                             every kernel of $KERNELS x every mode of $MODES,
+#                             except that flavoured kernels (rt, cloud,
+#                             debug) boot only under the modes of
+#                             FLAVOUR_MODES (working): the CPU behaviours
+#                             are the generic kernels' business, the
+#                             flavours are about the module on that kernel
 #   matrix.sh --kernels       the default KERNELS
 #   matrix.sh --modes         the default MODES
 #   matrix.sh --split ID      "KERNEL MODE" of a boot id
@@ -15,8 +20,10 @@
 # but empty, or an unknown mode, is an error (exit 1): a matrix that boots
 # nothing must not pass.
 set -uo pipefail
-DEFAULT_KERNELS="6.1 6.12"
+# 6.12-debug first: its boot is the longest, so it starts in the first slot.
+DEFAULT_KERNELS="6.12-debug 6.1 6.12 6.1-rt 6.12-rt 6.1-cloud 6.12-cloud"
 MODE_LIST="absent working lie-drop lie-store"
+FLAVOUR_MODES="working"
 
 die() { echo "matrix: $*" >&2; exit 1; }
 
@@ -42,12 +49,18 @@ modes=${MODES-$MODE_LIST}
 for m in $modes; do
 	case " $MODE_LIST " in *" $m "*) ;; *) die "unknown mode '$m' (modes: $MODE_LIST)" ;; esac
 done
+n=0
 for k in $kernels; do
 	case "$k" in
 	[0-9]*.[0-9]*) ;;
 	*) die "'$k' is not a kernel (SERIES or SERIES-FLAVOUR, e.g. 6.12)" ;;
 	esac
 	for m in $modes; do
+		case "$k" in
+		*-*) case " $FLAVOUR_MODES " in *" $m "*) ;; *) continue ;; esac ;;
+		esac
 		echo "$k-$m"
+		n=$((n + 1))
 	done
 done
+[ $n -gt 0 ] || die "KERNELS='$kernels' x MODES='$modes' has no boot (flavoured kernels boot only under: $FLAVOUR_MODES)"
