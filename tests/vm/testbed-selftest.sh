@@ -112,6 +112,16 @@ expect "matrix.sh: an empty KERNELS is an error" 1 $? "$out" 'KERNELS is empty'
 out=$(KERNELS='6.1 6.12' MODES='absent lie-drop' "$vm/matrix.sh" 2>&1)
 rc=$?
 expect "matrix.sh: kernels x modes" 0 $rc "$(echo $out)" '^6\.1-absent 6\.1-lie-drop 6\.12-absent 6\.12-lie-drop$'
+out=$(KERNELS='6.12 6.12-rt 6.12-debug' MODES='absent working' "$vm/matrix.sh" 2>&1)
+rc=$?
+expect "matrix.sh: flavoured kernels boot only under working" 0 $rc "$(echo $out)" \
+	'^6\.12-absent 6\.12-working 6\.12-rt-working 6\.12-debug-working$'
+out=$(KERNELS='6.1-rt' MODES='absent' "$vm/matrix.sh" 2>&1)
+expect "matrix.sh: a flavour under absent only is an error (no boot)" 1 $? "$out" 'has no boot'
+out=$("$vm/matrix.sh" 2>&1)
+rc=$?
+expect "matrix.sh: the default has 13 boots, the flavours under working" 0 $rc "$(echo $out | wc -w) $(echo $out)" \
+	'^13 ' ' 6\.12-debug-working ' ' 6\.1-rt-working ' ' 6\.12-rt-working ' ' 6\.1-cloud-working ' ' 6\.12-cloud-working'
 
 # --- no gcc -m32 ----------------------------------------------------------------
 printf '#!/bin/sh\nfor a; do [ "$a" = -m32 ] && exit 1; done\nexec %s "$@"\n' "${CC:-gcc}" >"$w/cc"
