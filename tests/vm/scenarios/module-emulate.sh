@@ -51,7 +51,7 @@ variants="$E $E.static"
 if [ -x $E.m32 ]; then
 	variants="$variants $E.m32"
 else
-	echo "# no cvemu.m32 (gcc-multilib missing): 32-bit checks not run"
+	t_fail "32-bit program $E.m32 exists" "guest-bins built no 32-bit programs (gcc -m32)"
 fi
 
 for p in $variants; do
