@@ -4,13 +4,18 @@
  *
  *   cvctl [-U] version | status | list | selftest
  *   cvctl [-U] attach [--replace] [--name N] [--clamp-basic L] [--clamp-ext L]
- *                     CGDIR [RULE...]
+ *                     [--max-basic L] [--max-ext L] CGDIR [RULE...]
  *        RULE = LEAF/SUB/REG/AND/OR   (SUB "*" = any subleaf; REG eax..edx)
  *        rules for the same LEAF/SUB are merged into one
  *   cvctl [-U] detach CGDIR | detach --id ID
  *   cvctl [-U] query PID
  *   cvctl cgid CGDIR                  the cgroup id (inode number)
- *   cvctl errors CGDIR                every ioctl error path, "PASS|FAIL desc"
+ *   cvctl errors CGDIR V1DIR          every ioctl error path, "PASS|FAIL desc";
+ *                                     V1DIR is in a cgroup v1 hierarchy
+ *   cvctl fill CGDIR                  attach an empty profile to CGDIR/nI,
+ *                                     I = 0, 1, ... until ATTACH fails;
+ *                                     "attached=N error=ENAME", then detach
+ *                                     and remove them all
  *   cvctl spin-attach CGDIR           a thread spinning on CPUID on another
  *                                     CPU is masked when ATTACH returns
  *   cvctl spin-move TO                a thread spinning on CPUID(6) on CPU 1
@@ -20,6 +25,18 @@
  *                                     (CPU 0); per round "round=I out=ECX
  *                                     in=ECX": its first CPUID after each
  *                                     cgroup.procs write returned
+ *   cvctl spin-threads FROM TO N      the same for a thread of this process,
+ *                                     moved through cgroup.threads; also
+ *                                     "main=ECX" of the unmoved main thread
+ *   cvctl spin-replace CGDIR N        REPLACE N times while a thread on CPU 1
+ *                                     checks each CPUID(6) is one whole
+ *                                     generation of rules (atomicity)
+ *   cvctl spin-detach CGDIR           DETACH while a thread spins on CPU 1:
+ *                                     MSR 0x140 of CPU 1 and stale repairs
+ *   cvctl selftest-notrap             SELFTEST ARM + FINISH with no CPUID
+ *   cvctl selfarm-fork                ARCH_SET_CPUID(0), fork, child's CPUID
+ *   cvctl selfarm-exec PROG [ARG...]  ARCH_SET_CPUID(0), then exec PROG
+ *   cvctl zext                        CPUID(6) with junk in the upper halves
  *   cvctl clone-into CGDIR LEAF SUB   clone3(CLONE_INTO_CGROUP) child's CPUID
  *   cvctl move-self [--thread] CGDIR LEAF SUB
  *                                     CPUID before and after moving itself
@@ -155,6 +172,16 @@ static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 			 : "a"(leaf), "c"(sub));
 }
 
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+}
+
 static int open_cg(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -227,6 +254,13 @@ static int cmd_attach(int argc, char **argv)
 			i += 2;
 		} else if (!strcmp(argv[i], "--clamp-ext") && i + 1 < argc) {
 			a.flags |= CPUIDVIRT_ATTACH_CLAMP_EXT;
+			a.max_ext_leaf = num(argv[i + 1]);
+			i += 2;
+		} else if (!strcmp(argv[i], "--max-basic") && i + 1 < argc) {
+			/* The field without its flag: must be ignored. */
+			a.max_basic_leaf = num(argv[i + 1]);
+			i += 2;
+		} else if (!strcmp(argv[i], "--max-ext") && i + 1 < argc) {
 			a.max_ext_leaf = num(argv[i + 1]);
 			i += 2;
 		} else {
@@ -360,10 +394,11 @@ static int cmd_selftest(void)
 
 /* --- error paths -------------------------------------------------------- */
 
-static int failures;
+static int failures, cases;
 
 static void expect(const char *desc, int got, int want)
 {
+	cases++;
 	if (got == -want) {
 		printf("PASS %s: %s\n", desc, ename(want));
 	} else {
@@ -400,7 +435,132 @@ static int try_attach(int cgfd, struct cpuidvirt_rule *rules, unsigned int n,
 	return xioctl(CPUIDVIRT_IOC_ATTACH, &a);
 }
 
-static int cmd_errors(const char *cgdir)
+/* CPUID(6).ECX := marker */
+static struct cpuidvirt_rule marker_rule(uint32_t marker)
+{
+	struct cpuidvirt_rule x = rule(6, 0, 0);
+
+	x.and[CPUIDVIRT_ECX] = 0;
+	x.or[CPUIDVIRT_ECX] = marker;
+	return x;
+}
+
+static void write_pid_of(const char *cgdir, pid_t pid);
+
+/* CPUID(6).ECX as seen by a child moved into cgdir (no exec). */
+static uint32_t ecx6_in(const char *cgdir)
+{
+	int p[2], st;
+	uint32_t r[4] = { 0, 0, 0xffffffff, 0 };
+	pid_t pid;
+
+	if (pipe(p))
+		die("pipe");
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		write_pid_of(cgdir, getpid());
+		cpuid(6, 0, r);
+		_exit(write(p[1], &r[2], 4) != 4);
+	}
+	close(p[1]);
+	if (read(p[0], &r[2], 4) != 4)
+		r[2] = 0xffffffff;
+	close(p[0]);
+	waitpid(pid, &st, 0);
+	return r[2];
+}
+
+static void expect_marker(const char *desc, const char *cgdir, uint32_t want)
+{
+	uint32_t got = ecx6_in(cgdir);
+
+	cases++;
+	if (got == want) {
+		printf("PASS %s: CPUID(6).ECX %#x\n", desc, got);
+	} else {
+		printf("FAIL %s: CPUID(6).ECX %#x, want %#x\n", desc, got, want);
+		failures++;
+	}
+}
+
+static int finish_other_ret;
+
+/* SELFTEST FINISH from a thread that did not ARM. */
+static void *finish_other(void *arg)
+{
+	struct cpuidvirt_selftest st;
+
+	(void)arg;
+	finish_other_ret = selftest_op(CPUIDVIRT_SELFTEST_FINISH, 0, &st);
+	return NULL;
+}
+
+/* VERSION, SELFTEST's EINVAL paths; the selftest ends verified again. */
+static void errors_version_selftest(void)
+{
+	struct cpuidvirt_version v;
+	struct cpuidvirt_selftest st;
+	pthread_t th;
+	uint32_t r[4];
+
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	expect("VERSION", xioctl(CPUIDVIRT_IOC_VERSION, &v), 0);
+	cases++;
+	if (v.api_version == CPUIDVIRT_API_VERSION && v.module_version[0] &&
+	    memchr(v.module_version, 0, sizeof(v.module_version))) {
+		printf("PASS VERSION api_version %u, module %s\n", v.api_version,
+		       v.module_version);
+	} else {
+		printf("FAIL VERSION api_version %u (want %u), module version not a string\n",
+		       v.api_version, CPUIDVIRT_API_VERSION);
+		failures++;
+	}
+	v.flags = 1;
+	expect("VERSION unknown flag", xioctl(CPUIDVIRT_IOC_VERSION, &v), EINVAL);
+	v.flags = 0;
+	v.pad = 1;
+	expect("VERSION non-zero pad", xioctl(CPUIDVIRT_IOC_VERSION, &v), EINVAL);
+	v.size = 8;
+	expect("VERSION size 8", xioctl(CPUIDVIRT_IOC_VERSION, &v), EINVAL);
+
+	pin(0);
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	st.op = CPUIDVIRT_SELFTEST_ARM;
+	st.flags = 1;
+	expect("SELFTEST unknown flag", xioctl(CPUIDVIRT_IOC_SELFTEST, &st), EINVAL);
+	expect("SELFTEST op 0", selftest_op(0, 0, &st), EINVAL);
+	expect("SELFTEST op 3", selftest_op(3, 0, &st), EINVAL);
+	expect("SELFTEST ARM on CPU 0xffffffff", selftest_op(CPUIDVIRT_SELFTEST_ARM,
+	       0xffffffff, &st), EINVAL);
+	expect("SELFTEST ARM on CPU 4096", selftest_op(CPUIDVIRT_SELFTEST_ARM,
+	       4096, &st), EINVAL);
+	expect("SELFTEST FINISH without ARM", selftest_op(CPUIDVIRT_SELFTEST_FINISH,
+	       0, &st), EINVAL);
+	expect("SELFTEST ARM", selftest_op(CPUIDVIRT_SELFTEST_ARM, 0, &st), 0);
+	cpuid(CPUIDVIRT_SELFTEST_LEAF, 0, r);
+	if (pthread_create(&th, NULL, finish_other, NULL))
+		die("pthread_create");
+	pthread_join(th, NULL);
+	expect("SELFTEST FINISH from another thread", finish_other_ret, EINVAL);
+	expect("SELFTEST FINISH by the armed thread",
+	       selftest_op(CPUIDVIRT_SELFTEST_FINISH, 0, &st), 0);
+	cases++;
+	if (st.trapped == 1 && st.fault_state == CPUIDVIRT_FAULT_VERIFIED &&
+	    r[0] == CPUIDVIRT_SELFTEST_SIGNATURE) {
+		printf("PASS SELFTEST after the EINVAL paths: trapped, VERIFIED\n");
+	} else {
+		printf("FAIL SELFTEST after the EINVAL paths: trapped=%u state=%u eax=%#x\n",
+		       st.trapped, st.fault_state, r[0]);
+		failures++;
+	}
+}
+
+static int cmd_errors(const char *cgdir, const char *v1dir)
 {
 	static struct cpuidvirt_rule many[CPUIDVIRT_MAX_RULES + 1];
 	struct cpuidvirt_rule r2[2];
@@ -413,11 +573,13 @@ static int cmd_errors(const char *cgdir)
 		struct cpuidvirt_status s;
 		uint64_t tail;
 	} big;
-	int cg = open_cg(cgdir), filefd, i;
+	int cg = open_cg(cgdir), v1 = open_cg(v1dir), filefd, i;
 
 	filefd = open("/proc/self/status", O_RDONLY);
 	if (filefd < 0)
 		die("open /proc/self/status");
+
+	errors_version_selftest();
 
 	/* Sizes, flags, padding. */
 	memset(&s, 0, sizeof(s));
@@ -468,6 +630,8 @@ static int cmd_errors(const char *cgdir)
 	d.flags = 0;
 	d.cgroup_fd = filefd;
 	expect("DETACH non-cgroup fd", xioctl(CPUIDVIRT_IOC_DETACH, &d), EBADF);
+	d.cgroup_fd = v1;
+	expect("DETACH cgroup v1 directory", xioctl(CPUIDVIRT_IOC_DETACH, &d), EBADF);
 
 	/* ATTACH validation: nothing is attached by these. */
 	r2[0] = rule(1, 0, 0);
@@ -497,6 +661,7 @@ static int cmd_errors(const char *cgdir)
 	expect("ATTACH unreadable rules", try_attach(cg, (void *)8, 1, 0, 0, 0), EFAULT);
 	expect("ATTACH non-cgroup fd", try_attach(filefd, NULL, 0, 0, 0, 0), EBADF);
 	expect("ATTACH closed fd", try_attach(1000, NULL, 0, 0, 0, 0), EBADF);
+	expect("ATTACH cgroup v1 directory", try_attach(v1, NULL, 0, 0, 0, 0), EBADF);
 	memset(&a, 0, sizeof(a));
 	a.size = sizeof(a);
 	a.cgroup_fd = cg;
@@ -506,13 +671,39 @@ static int cmd_errors(const char *cgdir)
 	expect("ATTACH size 8", xioctl(CPUIDVIRT_IOC_ATTACH, &a), EINVAL);
 
 	/* Attached: EEXIST without REPLACE, REPLACE works, detach by id. */
-	r2[0] = rule(1, 0, 0);
+	r2[0] = marker_rule(0xc0);
 	expect("ATTACH valid", try_attach(cg, r2, 1, 0, 0, 0), 0);
 	expect("ATTACH again without REPLACE", try_attach(cg, r2, 1, 0, 0, 0), EEXIST);
+	r2[0] = marker_rule(0xc1);
 	expect("ATTACH again with REPLACE",
 	       try_attach(cg, r2, 1, CPUIDVIRT_ATTACH_REPLACE, 0, 0), 0);
-	expect("ATTACH REPLACE with bad rules keeps the old",
-	       try_attach(cg, many, 2, CPUIDVIRT_ATTACH_REPLACE | 0x100, 0, 0), EINVAL);
+	expect_marker("REPLACE applies", cgdir, 0xc1);
+
+	/*
+	 * A REPLACE that fails validation, with valid flags, must leave the
+	 * old rules answering: a rule with another marker plus a bad one.
+	 */
+	r2[0] = marker_rule(0xc2);
+	r2[1] = marker_rule(0xc2);
+	expect("REPLACE with duplicate rules",
+	       try_attach(cg, r2, 2, CPUIDVIRT_ATTACH_REPLACE, 0, 0), ENOTUNIQ);
+	expect_marker("REPLACE with duplicate rules keeps the old", cgdir, 0xc1);
+	r2[1] = rule(7, 0, 0);
+	r2[1].pad = 1;
+	expect("REPLACE with a non-zero rule pad",
+	       try_attach(cg, r2, 2, CPUIDVIRT_ATTACH_REPLACE, 0, 0), EINVAL);
+	expect_marker("REPLACE with a non-zero rule pad keeps the old", cgdir, 0xc1);
+	expect("REPLACE with a bad clamp",
+	       try_attach(cg, r2, 1, CPUIDVIRT_ATTACH_REPLACE |
+			  CPUIDVIRT_ATTACH_CLAMP_EXT, 0, 0x7fffffff), ERANGE);
+	expect_marker("REPLACE with a bad clamp keeps the old", cgdir, 0xc1);
+	expect("REPLACE with too many rules",
+	       try_attach(cg, many, CPUIDVIRT_MAX_RULES + 1,
+			  CPUIDVIRT_ATTACH_REPLACE, 0, 0), E2BIG);
+	expect_marker("REPLACE with too many rules keeps the old", cgdir, 0xc1);
+	expect("REPLACE with unreadable rules",
+	       try_attach(cg, (void *)8, 1, CPUIDVIRT_ATTACH_REPLACE, 0, 0), EFAULT);
+	expect_marker("REPLACE with unreadable rules keeps the old", cgdir, 0xc1);
 	{
 		struct stat st;
 
@@ -524,8 +715,67 @@ static int cmd_errors(const char *cgdir)
 	expect("DETACH by id", xioctl(CPUIDVIRT_IOC_DETACH, &d), 0);
 	expect("DETACH by id again", xioctl(CPUIDVIRT_IOC_DETACH, &d), ENOENT);
 
-	printf("%d failures\n", failures);
+	printf("%d cases, %d failures\n", cases, failures);
 	return failures ? 1 : 0;
+}
+
+/*
+ * Attach empty profiles to new cgroups CGDIR/n0, n1, ... until ATTACH
+ * fails (ENOSPC at CPUIDVIRT_MAX_PROFILES), then remove them all. DETACH
+ * waits for an RCU grace period: 32 threads detach at once so that they
+ * share grace periods.
+ */
+static const char *fill_dir;
+static unsigned int fill_n;
+
+static void *fill_undo(void *arg)
+{
+	unsigned int i, k = (unsigned int)(uintptr_t)arg;
+	char path[4096];
+
+	for (i = k; i <= fill_n; i += 32) {
+		struct cpuidvirt_detach d;
+
+		snprintf(path, sizeof(path), "%s/n%u", fill_dir, i);
+		memset(&d, 0, sizeof(d));
+		d.size = sizeof(d);
+		d.cgroup_fd = open_cg(path);
+		if (i < fill_n && xioctl(CPUIDVIRT_IOC_DETACH, &d))
+			die("DETACH");
+		close(d.cgroup_fd);
+		if (rmdir(path))
+			die(path);
+	}
+	return NULL;
+}
+
+static int cmd_fill(const char *cgdir)
+{
+	char path[4096];
+	pthread_t th[32];
+	unsigned int n;
+	int fd, r = 0, k;
+
+	for (n = 0; n <= CPUIDVIRT_MAX_PROFILES + 1; n++) {
+		snprintf(path, sizeof(path), "%s/n%u", cgdir, n);
+		if (mkdir(path, 0755))
+			die(path);
+		fd = open_cg(path);
+		r = try_attach(fd, NULL, 0, 0, 0, 0);
+		close(fd);
+		if (r)
+			break;
+	}
+	printf("attached=%u error=%s\n", n, ename(-r));
+	fflush(stdout);
+	fill_dir = cgdir;
+	fill_n = n > CPUIDVIRT_MAX_PROFILES + 1 ? CPUIDVIRT_MAX_PROFILES + 1 : n;
+	for (k = 0; k < 32; k++)
+		if (pthread_create(&th[k], NULL, fill_undo, (void *)(uintptr_t)k))
+			die("pthread_create");
+	for (k = 0; k < 32; k++)
+		pthread_join(th[k], NULL);
+	return 0;
 }
 
 /* --- behaviour ---------------------------------------------------------- */
@@ -533,16 +783,6 @@ static int cmd_errors(const char *cgdir)
 static volatile uint32_t spin_eax;
 static volatile unsigned long spin_seq;
 static volatile int spin_stop;
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		die("sched_setaffinity");
-}
 
 /* Which CPUID a spinner thread executes, and which register it records. */
 struct spin_what {
@@ -605,18 +845,24 @@ static int cmd_spin_attach(const char *cgdir)
 	return 0;
 }
 
-static void write_pid_of(const char *cgdir, pid_t pid)
+/* Move a process (cgroup.procs) or one thread (cgroup.threads). */
+static void write_id_to(const char *cgdir, const char *file, pid_t pid)
 {
 	char path[4096];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cgdir);
+	snprintf(path, sizeof(path), "%s/%s", cgdir, file);
 	f = fopen(path, "w");
 	if (!f)
 		die(path);
 	fprintf(f, "%d\n", pid);
 	if (fclose(f))
 		die(path);
+}
+
+static void write_pid_of(const char *cgdir, pid_t pid)
+{
+	write_id_to(cgdir, "cgroup.procs", pid);
 }
 
 /*
@@ -654,6 +900,7 @@ struct move_in {
 	unsigned long go;	/* round the mover announced */
 	unsigned long ack;	/* round the spinner answered */
 	uint32_t ecx;		/* its CPUID(6).ECX for that round */
+	pid_t tid;		/* the spinner's thread id */
 };
 
 /*
@@ -667,13 +914,14 @@ static void move_in_spinner(struct move_in *m)
 	uint32_t r[4];
 
 	pin(1);
+	__atomic_store_n(&m->tid, gettid(), __ATOMIC_RELEASE);
 	for (;;) {
 		g = __atomic_load_n(&m->go, __ATOMIC_ACQUIRE);
 		cpuid(6, 0, r);
 		if (g == seen)
 			continue;
 		if (g == ~0UL)
-			_exit(0);
+			return;
 		m->ecx = r[2];
 		seen = g;
 		__atomic_store_n(&m->ack, g, __ATOMIC_RELEASE);
@@ -687,7 +935,7 @@ static uint32_t move_in_round(struct move_in *m, pid_t pid, unsigned long g)
 	__atomic_store_n(&m->go, g, __ATOMIC_RELEASE);
 	while (__atomic_load_n(&m->ack, __ATOMIC_ACQUIRE) != g) {
 		/* A spinner killed by SIGSEGV must not hang the test. */
-		if (!(++spins & 0xfffff) && waitpid(pid, NULL, WNOHANG) == pid) {
+		if (!(++spins & 0xfffff) && pid && waitpid(pid, NULL, WNOHANG) == pid) {
 			fprintf(stderr, "spinner died in round %lu\n", g);
 			exit(1);
 		}
@@ -711,8 +959,10 @@ static int cmd_spin_move_in(const char *from, const char *to, int n)
 	pid = fork();
 	if (pid < 0)
 		die("fork");
-	if (!pid)
+	if (!pid) {
 		move_in_spinner(m);
+		_exit(0);
+	}
 	for (i = 0; i < n; i++) {
 		write_pid_of(from, pid);
 		/* Not masked any more (a stale CPU answers natively too). */
@@ -761,6 +1011,214 @@ static int cmd_clone_into(const char *cgdir, uint32_t leaf, uint32_t sub)
 	if (waitpid(pid, &status, 0) != pid)
 		die("waitpid");
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static void *move_in_thread(void *arg)
+{
+	move_in_spinner(arg);
+	return NULL;
+}
+
+/*
+ * cgroup.threads: the caller is in a threaded domain; its spinner thread
+ * (CPU 1, no system calls) is moved FROM -> TO N times through
+ * cgroup.threads by the main thread (CPU 0), which also reports its own
+ * CPUID (it is never moved). Output as spin-move-in, plus "main=ECX".
+ */
+static int cmd_spin_threads(const char *from, const char *to, int n)
+{
+	static struct move_in m;
+	uint32_t out, in, r[4];
+	pthread_t th;
+	int i;
+
+	pin(0);
+	if (pthread_create(&th, NULL, move_in_thread, &m))
+		die("pthread_create");
+	while (!__atomic_load_n(&m.tid, __ATOMIC_ACQUIRE))
+		;
+	for (i = 0; i < n; i++) {
+		write_id_to(from, "cgroup.threads", m.tid);
+		out = move_in_round(&m, 0, 2 * i + 1);
+		write_id_to(to, "cgroup.threads", m.tid);
+		in = move_in_round(&m, 0, 2 * i + 2);
+		cpuid(6, 0, r);
+		printf("round=%d out=%08x in=%08x main=%08x\n", i, out, in, r[2]);
+	}
+	__atomic_store_n(&m.go, ~0UL, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	return 0;
+}
+
+/* REPLACE atomicity, see cmd_spin_replace. */
+#define GEN_MARK	0x5a5a0000u
+static volatile unsigned long rep_seq, rep_mix, rep_native, rep_back;
+static volatile uint32_t rep_last, rep_bad[4];
+static volatile int rep_stop;
+
+static void *replace_spinner(void *arg)
+{
+	uint32_t r[4], g;
+
+	(void)arg;
+	pin(1);
+	while (!rep_stop) {
+		cpuid(6, 0, r);
+		if (r[0] != r[1] || r[0] != r[2] || r[0] != r[3]) {
+			if (!rep_mix++)
+				memcpy((void *)rep_bad, r, sizeof(r));
+		} else if ((r[0] & 0xffff0000u) != GEN_MARK) {
+			if (!rep_native++ && !rep_mix)
+				memcpy((void *)rep_bad, r, sizeof(r));
+		} else {
+			g = r[0] & 0xffff;
+			if (g < rep_last)
+				rep_back++;
+			rep_last = g;
+		}
+		__atomic_add_fetch(&rep_seq, 1, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
+static struct cpuidvirt_rule gen_rule(uint32_t g)
+{
+	struct cpuidvirt_rule x = rule(6, 0, 0);
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		x.and[i] = 0;
+		x.or[i] = GEN_MARK | g;
+	}
+	return x;
+}
+
+/*
+ * The caller is in CGDIR, which has no profile. Generation 0 is attached
+ * (CPUID(6) = GEN_MARK|0 in all four registers), then REPLACEd N times
+ * with generation 1..N while a thread on CPU 1 executes CPUID(6) with no
+ * system call. Each of its answers must be one whole generation (all four
+ * registers the same, never native), generations never go backwards, and
+ * its first CPUID after a REPLACE returned has at least that generation.
+ */
+static int cmd_spin_replace(const char *cgdir, unsigned int n)
+{
+	struct cpuidvirt_rule x = gen_rule(0);
+	unsigned long late = 0, s;
+	int cg = open_cg(cgdir), r;
+	unsigned int g;
+	pthread_t th;
+
+	pin(0);
+	r = try_attach(cg, &x, 1, 0, 0, 0);
+	if (r)
+		return report(r);
+	if (pthread_create(&th, NULL, replace_spinner, NULL))
+		die("pthread_create");
+	for (g = 1; g <= n; g++) {
+		x = gen_rule(g);
+		r = try_attach(cg, &x, 1, CPUIDVIRT_ATTACH_REPLACE, 0, 0);
+		if (r)
+			break;
+		s = rep_seq;
+		while (__atomic_load_n(&rep_seq, __ATOMIC_SEQ_CST) <= s + 1)
+			;
+		if (rep_last < g)
+			late++;
+	}
+	rep_stop = 1;
+	pthread_join(th, NULL);
+	printf("replaces=%u cpuids=%lu mixed=%lu native=%lu backwards=%lu late=%lu\n",
+	       g - 1, rep_seq, rep_mix, rep_native, rep_back, late);
+	if (rep_mix || rep_native)
+		printf("first bad: eax=%08x ebx=%08x ecx=%08x edx=%08x\n",
+		       rep_bad[0], rep_bad[1], rep_bad[2], rep_bad[3]);
+	return report(r);
+}
+
+static uint64_t stale_count(void)
+{
+	struct cpuidvirt_status st = { .size = sizeof(st) };
+
+	if (xioctl(CPUIDVIRT_IOC_STATUS, &st))
+		die("STATUS");
+	return st.stale_repaired;
+}
+
+/* MSR_MISC_FEATURES_ENABLES of a CPU through msr.ko, or ~0 on error. */
+static uint64_t msr140(int cpu)
+{
+	char path[64];
+	uint64_t v;
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/cpu/%d/msr", cpu);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(path);
+	if (pread(fd, &v, sizeof(v), 0x140) != sizeof(v))
+		v = ~0ULL;
+	close(fd);
+	return v;
+}
+
+/*
+ * The caller is in CGDIR, which has a profile. A thread spins on CPUID(6)
+ * on CPU 1 (no system calls); the main thread on CPU 0 reads CPU 1's
+ * MSR 0x140 (the spinner runs there: bit 0 set, nothing else), DETACHes,
+ * reads it again at once (must be 0), and lets the spinner run 1000 more
+ * CPUIDs: they must be native without a single trap (the stale-repair
+ * counter does not move).
+ */
+static int cmd_spin_detach(const char *cgdir)
+{
+	static struct spin_what cpuid6_ecx = { 6, 2 };
+	struct cpuidvirt_detach d;
+	uint64_t st0, st1, m0, m1;
+	uint32_t before;
+	unsigned long s;
+	pthread_t th;
+	int r;
+
+	pin(0);
+	if (pthread_create(&th, NULL, spinner, &cpuid6_ecx))
+		die("pthread_create");
+	wait_seq(0);
+	before = spin_eax;
+	m0 = msr140(1);
+	st0 = stale_count();
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	d.cgroup_fd = open_cg(cgdir);
+	r = xioctl(CPUIDVIRT_IOC_DETACH, &d);
+	if (r)
+		return report(r);
+	m1 = msr140(1);
+	s = spin_seq;
+	while (__atomic_load_n(&spin_seq, __ATOMIC_SEQ_CST) <= s + 1000)
+		;
+	st1 = stale_count();
+	printf("before=%08x after=%08x msr_before=%llx msr_after=%llx stale=%llu\n",
+	       before, spin_eax, (unsigned long long)m0, (unsigned long long)m1,
+	       (unsigned long long)(st1 - st0));
+	spin_stop = 1;
+	pthread_join(th, NULL);
+	return 0;
+}
+
+/* SELFTEST ARM and FINISH with no CPUID between: a CPU that "did not trap". */
+static int cmd_selftest_notrap(void)
+{
+	struct cpuidvirt_selftest st;
+	int r;
+
+	pin(0);
+	r = selftest_op(CPUIDVIRT_SELFTEST_ARM, 0, &st);
+	if (!r)
+		r = selftest_op(CPUIDVIRT_SELFTEST_FINISH, 0, &st);
+	if (!r)
+		printf("trapped=%u state=%u\n", st.trapped, st.fault_state);
+	return report(r);
 }
 
 /* A forked child (no exec) executes CPUID. */
@@ -901,6 +1359,15 @@ static int cmd_prefixes(void)
 	CPUID_ENC("rex.w", ".byte 0x48, 0x0f, 0xa2");
 	CPUID_ENC("66-rex", ".byte 0x66, 0x41, 0x0f, 0xa2");
 	CPUID_ENC("rex-66", ".byte 0x48, 0x66, 0x0f, 0xa2");
+	/* 13 prefixes + 0F A2: the longest legal CPUID, 15 bytes. */
+	CPUID_ENC("15-bytes", ".fill 13, 1, 0x66; .byte 0x0f, 0xa2");
+	/* 16 bytes is #GP on the CPU: not a CPUID, SIGSEGV. */
+	signal(SIGSEGV, on_segv);
+	if (sigsetjmp(segv_jmp, 1)) {
+		printf("16-bytes sigsegv\n");
+	} else {
+		CPUID_ENC("16-bytes", ".fill 14, 1, 0x66; .byte 0x0f, 0xa2");
+	}
 	signal(SIGSEGV, on_segv);
 	if (sigsetjmp(segv_jmp, 1)) {
 		printf("hlt sigsegv\n");
@@ -922,6 +1389,54 @@ static int cmd_selfarm(void)
 
 	printf("set0=%s get=%ld\n", ename(-r), syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0));
 	cpuid_or_segv("cpuid", 0, 0);
+	return 0;
+}
+
+/* rr-style ARCH_SET_CPUID(0), then a forked child executes CPUID. */
+static int cmd_selfarm_fork(void)
+{
+	int status;
+	pid_t pid;
+
+	printf("set0=%s\n", ename(-arch_prctl(ARCH_SET_CPUID, 0)));
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		printf("child get=%ld\n", syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0));
+		cpuid_or_segv("child cpuid", 6, 0);
+		fflush(stdout);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		die("waitpid");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+/* rr-style ARCH_SET_CPUID(0), then exec PROG: the new program is not armed. */
+static int cmd_selfarm_exec(char **argv)
+{
+	printf("set0=%s\n", ename(-arch_prctl(ARCH_SET_CPUID, 0)));
+	fflush(stdout);
+	execv(argv[0], argv);
+	die(argv[0]);
+	return 1;
+}
+
+/*
+ * CPUID(6) with junk in the upper halves of RAX..RDX: in 64-bit mode CPUID
+ * zero-extends its 32-bit results, so must the emulation.
+ */
+static int cmd_zext(void)
+{
+	uint64_t a = 0xdeadbeef00000006ULL, b = 0xfeedface12345678ULL;
+	uint64_t c = 0xcafebabe00000000ULL, d = 0x1111111122222222ULL;
+
+	__asm__ volatile("cpuid" : "+a"(a), "+b"(b), "+c"(c), "+d"(d));
+	printf("rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx\n",
+	       (unsigned long long)a, (unsigned long long)b,
+	       (unsigned long long)c, (unsigned long long)d);
 	return 0;
 }
 
@@ -1000,6 +1515,14 @@ int main(int argc, char **argv)
 		return cmd_threads(num(argv[0]), num(argv[1]), num(argv[2]));
 	if (!strcmp(cmd, "selfarm") && !argc)
 		return cmd_selfarm();
+	if (!strcmp(cmd, "selfarm-fork") && !argc)
+		return cmd_selfarm_fork();
+	if (!strcmp(cmd, "selfarm-exec") && argc >= 1)
+		return cmd_selfarm_exec(argv);
+	if (!strcmp(cmd, "zext") && !argc)
+		return cmd_zext();
+	if (!strcmp(cmd, "spin-threads") && argc == 3)
+		return cmd_spin_threads(argv[0], argv[1], (int)num(argv[2]));
 	if (!strcmp(cmd, "prefixes") && !argc)
 		return cmd_prefixes();
 	if (!strcmp(cmd, "prctl") && !argc)
@@ -1024,10 +1547,18 @@ int main(int argc, char **argv)
 		return cmd_attach(argc, argv);
 	if (!strcmp(cmd, "detach"))
 		return cmd_detach(argc, argv);
-	if (!strcmp(cmd, "errors") && argc == 1)
-		return cmd_errors(argv[0]);
+	if (!strcmp(cmd, "errors") && argc == 2)
+		return cmd_errors(argv[0], argv[1]);
+	if (!strcmp(cmd, "fill") && argc == 1)
+		return cmd_fill(argv[0]);
 	if (!strcmp(cmd, "spin-attach") && argc == 1)
 		return cmd_spin_attach(argv[0]);
+	if (!strcmp(cmd, "spin-replace") && argc == 2)
+		return cmd_spin_replace(argv[0], num(argv[1]));
+	if (!strcmp(cmd, "spin-detach") && argc == 1)
+		return cmd_spin_detach(argv[0]);
+	if (!strcmp(cmd, "selftest-notrap") && !argc)
+		return cmd_selftest_notrap();
 	usage();
 	return 2;
 }
