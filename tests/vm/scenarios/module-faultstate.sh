@@ -65,6 +65,16 @@ working)
 	t_match "second SELFTEST state" "state=4" "$T_OUT"
 	t_exit "ATTACH works once verified" 0 $CV attach $CG/mfs
 	t_exit "DETACH" 0 $CV detach $CG/mfs
+	# LYING_NO_TRAP is sticky: once a CPU did not trap (ARM and FINISH
+	# with no CPUID between), a later selftest where all trap must not
+	# make it VERIFIED again; only a reload does.
+	t_exit "SELFTEST with no CPUID between ARM and FINISH" 0 $CV selftest-notrap
+	t_match "it reports no trap and LYING_NO_TRAP" "^trapped=0 state=2\$" "$T_OUT"
+	t_exit "SELFTEST where every CPU traps" 0 $CV selftest
+	t_match "every CPU trapped" "^cpu 1: trapped=1 signature=yes" "$T_OUT"
+	t_eq "state stays LYING_NO_TRAP" 2 "$($CV status | state_of)"
+	t_exit "ATTACH is EOPNOTSUPP after LYING_NO_TRAP" 1 $CV attach $CG/mfs
+	t_match "ATTACH errno after LYING_NO_TRAP" "EOPNOTSUPP" "$T_OUT"
 	;;
 esac
 if [ "$CPU_MODE" != working ]; then
@@ -74,5 +84,7 @@ if [ "$CPU_MODE" != working ]; then
 fi
 t_check "rmmod succeeds" rmmod cpuidvirt
 t_check "module loads again" modprobe cpuidvirt
+[ "$CPU_MODE" != working ] ||
+	t_eq "after the reload the state is UNVERIFIED again" 3 "$($CV status | state_of)"
 rmdir $CG/mfs
 t_done

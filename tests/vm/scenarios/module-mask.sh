@@ -35,7 +35,7 @@ hex() { printf '%08x' "$(($1))"; }
 
 cleanup()
 {
-	for d in m/child/gc m/child m s c; do
+	for d in m/child/gc m/child m s c c2 c3 c4 x dyn; do
 		[ -d $CG/$d ] || continue
 		$CV detach $CG/$d >/dev/null 2>&1
 		rmdir $CG/$d 2>/dev/null
@@ -45,7 +45,7 @@ cleanup()
 t_check "module loads" modprobe cpuidvirt
 t_check "selftest verifies faulting" $CV selftest
 cleanup
-mkdir -p $CG/m $CG/s $CG/c
+mkdir -p $CG/m $CG/s $CG/c $CG/c2 $CG/c3 $CG/c4 $CG/x $CG/dyn
 
 native6=$(reg ecx $Q 6 0)
 native7=$(reg ebx $Q 7 0)
@@ -68,10 +68,21 @@ t_eq "a program outside is native" "$native6" "$(reg ecx $Q 6 0)"
 
 # --- prefixed CPUID is decoded; other #GP faults still kill ---------------
 out=$(in_cg $CG/m $CV prefixes)
-for enc in plain 66 f3 2e-3e-26-64-65-36 67-f2 rex.w 66-rex rex-66; do
+for enc in plain 66 f3 2e-3e-26-64-65-36 67-f2 rex.w 66-rex rex-66 15-bytes; do
 	t_eq "prefixed CPUID ($enc) is emulated" 000000a1 "$(echo "$out" | sed -n "s/^$enc ecx=//p")"
 done
 t_match "a masked task's HLT (#GP, not CPUID) still gets SIGSEGV" "^hlt sigsegv\$" "$out"
+# 16 bytes: the CPU's #GP is for the length; the decoder must not look
+# past 15 bytes and call it a CPUID.
+t_match "outside: a 16-byte CPUID is #GP (SIGSEGV) on this CPU" "^16-bytes sigsegv\$" "$($CV prefixes)"
+t_match "masked: a 16-byte CPUID still gets SIGSEGV" "^16-bytes sigsegv\$" "$out"
+
+# --- registers are zero-extended, as by CPUID in 64-bit mode ---------------
+zext='^rax=00000000[0-9a-f]{8} rbx=00000000[0-9a-f]{8} rcx=00000000[0-9a-f]{8} rdx=00000000[0-9a-f]{8}$'
+t_match "outside: CPUID zero-extends RAX..RDX" "$zext" "$($CV zext)"
+out=$(in_cg $CG/m $CV zext)
+t_match "masked: the emulation zero-extends RAX..RDX" "$zext" "$out"
+t_match "masked: and it was emulated" "rcx=00000000000000a1 " "$out"
 
 # --- glibc's ld.so (CPUID before main, right after exec) ------------------
 if [ $(( 0x$native7 & 0x20 )) -ne 0 ]; then
@@ -95,8 +106,9 @@ fi
 
 # --- fork, threads, CLONE_INTO_CGROUP -------------------------------------
 t_eq "forked child (no exec) of a masked process" 000000a1 "$(reg ecx in_cg $CG/m $CV fork 6 0)"
-th=$(in_cg $CG/m $CV threads 8 6 0 | sed -n 's/.*ecx=\([0-9a-f]*\).*/\1/p' | sort -u)
-t_eq "8 new threads all masked" 000000a1 "$th"
+th=$(in_cg $CG/m $CV threads 8 6 0 | sed -n 's/.*ecx=\([0-9a-f]*\).*/\1/p')
+t_eq "8 new threads reported" 8 "$(printf '%s\n' "$th" | grep -c .)"
+t_eq "8 new threads all masked" 000000a1 "$(printf '%s\n' "$th" | sort -u)"
 t_eq "CLONE_INTO_CGROUP child from outside is masked" 000000a1 "$(reg ecx $CV clone-into $CG/m 6 0)"
 
 # --- moves ---------------------------------------------------------------
@@ -172,17 +184,94 @@ t_match "spinner: masked before the move, native after" "^before=000000a7 after=
 echo "# CPUIDs answered natively on a stale CPU during the move: $(( $($CV status | sed -n 's/.* stale=\([0-9]*\).*/\1/p') - stale0 ))"
 t_check "DETACH s" $CV detach $CG/s
 
+# --- an exact (leaf, subleaf) rule beats ANY_SUBLEAF -----------------------
+# Exact rules on both sides of the ANY rule (subleaves 0 and 5), so that
+# neither "first match wins" nor "last match wins" passes.
+t_check "ATTACH exact 0xd/0, 0xd/5 and ANY 0xd/*" $CV attach $CG/x \
+	0xd/0/edx/0/0xe0 0xd/'*'/edx/0/0xea 0xd/5/edx/0/0xe5
+t_eq "0xd subleaf 0: its exact rule" 000000e0 "$(reg edx in_cg $CG/x $Q 0xd 0)"
+t_eq "0xd subleaf 5: its exact rule" 000000e5 "$(reg edx in_cg $CG/x $Q 0xd 5)"
+t_eq "0xd subleaf 1: the ANY rule" 000000ea "$(reg edx in_cg $CG/x $Q 0xd 1)"
+t_eq "0xd subleaf 6: the ANY rule" 000000ea "$(reg edx in_cg $CG/x $Q 0xd 6)"
+t_check "DETACH x" $CV detach $CG/x
+
+# --- dynamic fields stay live under rules of their leaves --------------------
+# Rules on leaves 1, 0xb and 0xd that change other bits; APIC IDs (1.EBX
+# bits 31-24, 0xb.EDX) per CPU, OSXSAVE (1.ECX bit 27, from CR4) and the
+# XSAVE sizes (0xd.0 EBX/ECX, 0xd.1 EBX, from XCR0/XSS) must be the CPU's.
+t_check "ATTACH rules on leaves 1, 0xb, 0xd" $CV attach $CG/dyn \
+	1/0/ecx/0xefffffff/0 0xb/'*'/eax/0xffffffff/0 0xd/0/eax/0xfffffffb/0 0xd/1/eax/0xffffffff/0
+ids=
+for cpu in $(seq 0 $(($(nproc) - 1))); do
+	n1=$(taskset -c $cpu $Q 1 0)
+	nb=$(taskset -c $cpu $Q 0xb 0)
+	t_eq "CPU $cpu: leaf 1 EBX (APIC ID) as native" "$(echo "$n1" | sed -n 's/.*ebx=\([0-9a-f]*\).*/\1/p')" \
+		"$(reg ebx in_cg $CG/dyn taskset -c $cpu $Q 1 0)"
+	t_eq "CPU $cpu: leaf 0xb EDX (x2APIC ID) as native" "$(echo "$nb" | sed -n 's/.*edx=\([0-9a-f]*\).*/\1/p')" \
+		"$(reg edx in_cg $CG/dyn taskset -c $cpu $Q 0xb 0)"
+	ids="$ids $(echo "$nb" | sed -n 's/.*edx=\([0-9a-f]*\).*/\1/p')"
+done
+t_eq "the CPUs have distinct APIC IDs ($ids), so a stale one shows" "$(nproc)" \
+	"$(printf '%s\n' $ids | sort -u | grep -c .)"
+n1c=$(reg ecx $Q 1 0)
+d1c=$(reg ecx in_cg $CG/dyn $Q 1 0)
+t_eq "native OSXSAVE (1.ECX bit 27) is set" 1 $(( (0x$n1c >> 27) & 1 ))
+t_eq "masked: OSXSAVE as native" 1 $(( (0x${d1c:-0} >> 27) & 1 ))
+t_eq "masked: the leaf 1 rule applied (AVX, bit 28, clear)" 0 $(( (0x${d1c:-10000000} >> 28) & 1 ))
+for sub in 0 1; do
+	for r in ebx ecx; do
+		t_eq "masked: 0xd.$sub $r (XSAVE size) as native" "$(reg $r $Q 0xd $sub)" "$(reg $r in_cg $CG/dyn $Q 0xd $sub)"
+	done
+done
+t_eq "masked: the 0xd.0 rule applied (EAX bit 2 clear)" \
+	"$(hex "0x$(reg eax $Q 0xd 0) & ~4")" "$(reg eax in_cg $CG/dyn $Q 0xd 0)"
+t_check "DETACH dyn" $CV detach $CG/dyn
+
 # --- leaf clamps --------------------------------------------------------------
 t_check "ATTACH with clamps (basic 7, extended 0x80000004)" \
 	$CV attach --clamp-basic 7 --clamp-ext 0x80000004 $CG/c
 t_eq "CPUID(0).EAX is the basic clamp" 00000007 "$(reg eax in_cg $CG/c $Q 0)"
 t_eq "CPUID(0x80000000).EAX is the extended clamp" 80000004 "$(reg eax in_cg $CG/c $Q 0x80000000)"
-l7=$(in_cg $CG/c $Q 7 0)
+# The expected answer is the native leaf 7, read outside any profile.
+l7=$($Q 7 0)
+t_match "native leaf 7 read" "^eax=[0-9a-f]{8} ebx=$native7 " "$l7"
+t_eq "leaf 7 itself (the clamp) is native" "$l7" "$(in_cg $CG/c $Q 7 0)"
 t_eq "a basic leaf above the clamp answers as the highest basic leaf" "$l7" "$(in_cg $CG/c $Q 0xd 0)"
 t_eq "an extended leaf above the clamp answers as the highest basic leaf" "$l7" "$(in_cg $CG/c $Q 0x80000008 0)"
 t_eq "leaves below the clamps are native" "$($Q 0x80000002 0)" "$(in_cg $CG/c $Q 0x80000002 0)"
 t_match "LIST shows the clamps" "rules=0 flags=6 basic=0x7 ext=0x80000004" "$($CV list)"
+t_eq "the hypervisor range is not clamped" "$($Q 0x40000000 0)" "$(in_cg $CG/c $Q 0x40000000 0)"
 t_check "DETACH c" $CV detach $CG/c
+
+# The rules of the leaf that answers apply; the hypervisor leaf answers
+# as itself (its own rule), even with both clamps.
+t_check "ATTACH clamps with rules on leaves 7, 0xd, 0x40000000" \
+	$CV attach --clamp-basic 7 --clamp-ext 0x80000004 $CG/c2 \
+	7/0/ebx/0/0xe7 0xd/0/ebx/0/0xed 0x40000000/0/ebx/0/0xe4
+t_eq "leaf 0xd above the clamp gets leaf 7's rule" 000000e7 "$(reg ebx in_cg $CG/c2 $Q 0xd 0)"
+t_eq "leaf 0x80000008 above the clamp gets leaf 7's rule" 000000e7 "$(reg ebx in_cg $CG/c2 $Q 0x80000008 0)"
+t_eq "leaf 0x40000000 keeps its own rule" 000000e4 "$(reg ebx in_cg $CG/c2 $Q 0x40000000 0)"
+t_check "DETACH c2" $CV detach $CG/c2
+
+# max_*_leaf without its flag is ignored.
+t_check "ATTACH max_basic_leaf=2 and max_ext_leaf=0x80000001 without the flags" \
+	$CV attach --max-basic 2 --max-ext 0x80000001 $CG/c3 6/0/ecx/0/0xa3
+t_eq "CPUID(0) is native" "$($Q 0 0)" "$(in_cg $CG/c3 $Q 0 0)"
+t_eq "CPUID(0x80000000) is native" "$($Q 0x80000000 0)" "$(in_cg $CG/c3 $Q 0x80000000 0)"
+t_eq "leaf 7 is native" "$($Q 7 0)" "$(in_cg $CG/c3 $Q 7 0)"
+t_eq "leaf 0x80000008 is native" "$($Q 0x80000008 0)" "$(in_cg $CG/c3 $Q 0x80000008 0)"
+t_eq "and the profile is in force" 000000a3 "$(reg ecx in_cg $CG/c3 $Q 6 0)"
+t_match "LIST: no clamp flags" "rules=1 flags=0 " "$($CV list)"
+t_check "DETACH c3" $CV detach $CG/c3
+
+# A clamp above the native maximum changes nothing.
+t_check "ATTACH clamps above native (0x3fffffff, 0x8fffffff)" \
+	$CV attach --clamp-basic 0x3fffffff --clamp-ext 0x8fffffff $CG/c4
+t_eq "CPUID(0) is native" "$($Q 0 0)" "$(in_cg $CG/c4 $Q 0 0)"
+t_eq "CPUID(0x80000000) is native" "$($Q 0x80000000 0)" "$(in_cg $CG/c4 $Q 0x80000000 0)"
+t_eq "leaf 0xd is native" "$($Q 0xd 0)" "$(in_cg $CG/c4 $Q 0xd 0)"
+t_eq "leaf 0x80000008 is native" "$($Q 0x80000008 0)" "$(in_cg $CG/c4 $Q 0x80000008 0)"
+t_check "DETACH c4" $CV detach $CG/c4
 
 cleanup
 t_match "no profile left" "^total=0\$" "$($CV list)"

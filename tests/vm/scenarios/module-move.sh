@@ -17,7 +17,7 @@ grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG || t_skip_all 
 
 cleanup()
 {
-	for d in mv-in mv-out; do
+	for d in mv-in mv-out td/in td/out td; do
 		[ -d $CG/$d ] || continue
 		$CV detach $CG/$d >/dev/null 2>&1
 		rmdir $CG/$d 2>/dev/null
@@ -39,6 +39,26 @@ bad_in=$(printf '%s\n' "$out" | grep '^round=' | grep -vc ' in=000000a9$')
 t_eq "moved out: first CPUID after the write is native, every round" 0 "$bad_out"
 t_eq "moved in: first CPUID after the write is masked, every round" 0 "$bad_in"
 [ "$bad_in" = 0 ] || printf '%s\n' "$out" | grep -v ' in=000000a9$' | head -n 5 | sed 's/^/    # /'
+
+# The same for one thread moved through cgroup.threads inside a threaded
+# subtree (td: domain; td/in, td/out: threaded; td/in profiled). The
+# main thread, never moved, stays native.
+mkdir -p $CG/td/in $CG/td/out
+t_check "td/in is threaded" sh -c "echo threaded > $CG/td/in/cgroup.type"
+t_check "td/out is threaded" sh -c "echo threaded > $CG/td/out/cgroup.type"
+t_check "ATTACH to td/in" $CV attach $CG/td/in 6/0/ecx/0/0xaa
+TR=$((ROUNDS / 2))
+t_exit "thread moved in and out $TR times through cgroup.threads" 0 \
+	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' $CG/td $CV spin-threads $CG/td/out $CG/td/in $TR
+out=$T_OUT
+t_eq "$TR rounds reported" "$TR" "$(printf '%s\n' "$out" | grep -c '^round=')"
+t_eq "thread moved out: first CPUID after the write is native, every round" 0 \
+	"$(printf '%s\n' "$out" | grep '^round=' | grep -vc " out=$native6 ")"
+t_eq "thread moved in: first CPUID after the write is masked, every round" 0 \
+	"$(printf '%s\n' "$out" | grep '^round=' | grep -vc ' in=000000aa ')"
+t_eq "the main thread (not moved) stays native, every round" 0 \
+	"$(printf '%s\n' "$out" | grep '^round=' | grep -vc " main=$native6\$")"
+printf '%s\n' "$out" | grep '^round=' | grep -v " in=000000aa main=$native6\$" | head -n 5 | sed 's/^/    # /'
 
 cleanup
 t_check "module unloads" rmmod cpuidvirt

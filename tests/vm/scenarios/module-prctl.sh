@@ -30,6 +30,19 @@ t_match "outside: ARCH_SET_CPUID(0) succeeds, GET reports 0" "^set0=OK get=0\$" 
 t_match "outside, self-armed: CPUID gets SIGSEGV" "^cpuid sigsegv\$" "$out"
 t_match "STATUS counts it as left to the kernel" "foreign=[1-9]" "$($CV status)"
 
+# The "asked" state follows the kernel's TIF_NOCPUID: inherited by fork,
+# dropped by exec.
+out=$($CV selfarm-fork)
+t_match "fork: the child of a self-armed task inherits it (GET 0)" "^child get=0\$" "$out"
+t_match "fork: the child's CPUID gets SIGSEGV (not answered as stale)" "^child cpuid sigsegv\$" "$out"
+t_exit "exec: a self-armed task execs a program that executes CPUID" 0 \
+	$CV selfarm-exec $BIN/cpuidq 6 0 --expect-sigsegv
+t_match "exec: the new program's CPUID is native (faulting dropped at exec)" \
+	"^eax=[0-9a-f]{8} ebx=[0-9a-f]{8} ecx=[0-9a-f]{8}" "$T_OUT"
+t_exit "exec: and it is not armed (ARCH_GET_CPUID 1)" 0 \
+	$CV selfarm-exec $CV prctl
+t_match "exec: GET reports 1 in the new program" "^get=1 " "$T_OUT"
+
 out=$(in_cg $CG/p $CV prctl)
 t_match "masked: GET 1, SET(0) and SET(1) refused with EPERM, GET still 1" "^get=1 set0=EPERM set1=EPERM get=1\$" "$out"
 out=$(in_cg $CG/p $CV selfarm)
