@@ -1162,17 +1162,39 @@ static uint64_t msr140(int cpu)
 	return v;
 }
 
+/* spin-detach: the spinner stops executing CPUID (but keeps running) while held. */
+static volatile int det_hold, det_held;
+
+static void *detach_spinner(void *arg)
+{
+	uint32_t r[4];
+
+	(void)arg;
+	pin(1);
+	while (!spin_stop) {
+		if (det_hold) {
+			det_held = 1;
+			continue;
+		}
+		det_held = 0;
+		cpuid(6, 0, r);
+		spin_eax = r[2];
+		__atomic_add_fetch(&spin_seq, 1, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
 /*
- * The caller is in CGDIR, which has a profile. A thread spins on CPUID(6)
- * on CPU 1 (no system calls); the main thread on CPU 0 reads CPU 1's
- * MSR 0x140 (the spinner runs there: bit 0 set, nothing else), DETACHes,
- * reads it again at once (must be 0), and lets the spinner run 1000 more
- * CPUIDs: they must be native without a single trap (the stale-repair
- * counter does not move).
+ * The caller is in CGDIR, which has a profile. A thread runs on CPU 1 with
+ * no system call, executing CPUID(6) except while held. Held (still
+ * running, so CPU 1's MSR 0x140 is its bit 0): the main thread on CPU 0
+ * reads that MSR (masked: exactly 1), DETACHes, reads it again (must be
+ * 0 when DETACH returns), then releases it for 1000 more CPUIDs, which
+ * must be native without a single trap (stale-repair counter unchanged).
+ * Holding it keeps its CPUIDs out of DETACH's own window.
  */
 static int cmd_spin_detach(const char *cgdir)
 {
-	static struct spin_what cpuid6_ecx = { 6, 2 };
 	struct cpuidvirt_detach d;
 	uint64_t st0, st1, m0, m1;
 	uint32_t before;
@@ -1181,10 +1203,13 @@ static int cmd_spin_detach(const char *cgdir)
 	int r;
 
 	pin(0);
-	if (pthread_create(&th, NULL, spinner, &cpuid6_ecx))
+	if (pthread_create(&th, NULL, detach_spinner, NULL))
 		die("pthread_create");
 	wait_seq(0);
 	before = spin_eax;
+	det_hold = 1;
+	while (!det_held)
+		;
 	m0 = msr140(1);
 	st0 = stale_count();
 	memset(&d, 0, sizeof(d));
@@ -1195,6 +1220,7 @@ static int cmd_spin_detach(const char *cgdir)
 		return report(r);
 	m1 = msr140(1);
 	s = spin_seq;
+	det_hold = 0;
 	while (__atomic_load_n(&spin_seq, __ATOMIC_SEQ_CST) <= s + 1000)
 		;
 	st1 = stale_count();

@@ -7,7 +7,8 @@
 #   is one whole generation of rules (all four registers from the same
 #   rule, never native), generations never go back, and the first CPUID
 #   after a REPLACE returned has the new one;
-# - DETACH of a thread running on another CPU: when DETACH returns, that
+# - DETACH of a thread running on another CPU (held off CPUID, still
+#   running, during the DETACH itself): when DETACH returns, that
 #   CPU's MSR 0x140 is 0 and the thread's CPUIDs are native without a trap
 #   (the stale-repair counter does not move). While it was masked the MSR
 #   held exactly bit 0: resync touches no other bit. (On the test bed's
