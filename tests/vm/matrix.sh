@@ -21,7 +21,11 @@
 # nothing must not pass.
 set -uo pipefail
 # 6.12-debug first: its boot is the longest, so it starts in the first slot.
-DEFAULT_KERNELS="6.12-debug 6.1 6.12 6.1-rt 6.12-rt 6.1-cloud 6.12-cloud"
+# Not 6.12-cloud: under the test bed's QEMU 7.2 TCG it crashes at random
+# early in boot (double fault or #DB in kmem_cache_alloc, in every CPU
+# mode and model tried, before any module loads); KERNELS=6.12-cloud
+# boots it on purpose.
+DEFAULT_KERNELS="6.12-debug 6.1 6.12 6.1-rt 6.12-rt 6.1-cloud"
 MODE_LIST="absent working lie-drop lie-store"
 FLAVOUR_MODES="working"
 
