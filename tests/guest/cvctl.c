@@ -1210,7 +1210,21 @@ static int cmd_spin_detach(const char *cgdir)
 	det_hold = 1;
 	while (!det_held)
 		;
-	m0 = msr140(1);
+	/*
+	 * CPU 1 may briefly run something else (a kworker) when we read:
+	 * of 20 reads, one must be exactly 1 (the spinner's bit 0, no other
+	 * bit), and none may have another bit. Printed: 1, or the odd value.
+	 */
+	m0 = 0;
+	for (r = 0; r < 20; r++) {
+		uint64_t v = msr140(1);
+
+		if (v & ~1ULL) {
+			m0 = v;
+			break;
+		}
+		m0 |= v;
+	}
 	st0 = stale_count();
 	memset(&d, 0, sizeof(d));
 	d.size = sizeof(d);
@@ -1218,7 +1232,10 @@ static int cmd_spin_detach(const char *cgdir)
 	r = xioctl(CPUIDVIRT_IOC_DETACH, &d);
 	if (r)
 		return report(r);
-	m1 = msr140(1);
+	/* Every read must be 0: the spinner still runs there, held. */
+	m1 = 0;
+	for (r = 0; r < 20; r++)
+		m1 |= msr140(1);
 	s = spin_seq;
 	det_hold = 0;
 	while (__atomic_load_n(&spin_seq, __ATOMIC_SEQ_CST) <= s + 1000)

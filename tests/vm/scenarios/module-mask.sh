@@ -199,32 +199,35 @@ t_check "DETACH x" $CV detach $CG/x
 # Rules on leaves 1, 0xb and 0xd that change other bits; APIC IDs (1.EBX
 # bits 31-24, 0xb.EDX) per CPU, OSXSAVE (1.ECX bit 27, from CR4) and the
 # XSAVE sizes (0xd.0 EBX/ECX, 0xd.1 EBX, from XCR0/XSS) must be the CPU's.
+# The static cpuidq: a dynamic one's ld.so would itself run on the values
+# under test (a wrong XSAVE size breaks its lazy binding).
+QS=$Q.static
 t_check "ATTACH rules on leaves 1, 0xb, 0xd" $CV attach $CG/dyn \
 	1/0/ecx/0xefffffff/0 0xb/'*'/eax/0xffffffff/0 0xd/0/eax/0xfffffffb/0 0xd/1/eax/0xffffffff/0
 ids=
 for cpu in $(seq 0 $(($(nproc) - 1))); do
-	n1=$(taskset -c $cpu $Q 1 0)
-	nb=$(taskset -c $cpu $Q 0xb 0)
+	n1=$(taskset -c $cpu $QS 1 0)
+	nb=$(taskset -c $cpu $QS 0xb 0)
 	t_eq "CPU $cpu: leaf 1 EBX (APIC ID) as native" "$(echo "$n1" | sed -n 's/.*ebx=\([0-9a-f]*\).*/\1/p')" \
-		"$(reg ebx in_cg $CG/dyn taskset -c $cpu $Q 1 0)"
+		"$(reg ebx in_cg $CG/dyn taskset -c $cpu $QS 1 0)"
 	t_eq "CPU $cpu: leaf 0xb EDX (x2APIC ID) as native" "$(echo "$nb" | sed -n 's/.*edx=\([0-9a-f]*\).*/\1/p')" \
-		"$(reg edx in_cg $CG/dyn taskset -c $cpu $Q 0xb 0)"
+		"$(reg edx in_cg $CG/dyn taskset -c $cpu $QS 0xb 0)"
 	ids="$ids $(echo "$nb" | sed -n 's/.*edx=\([0-9a-f]*\).*/\1/p')"
 done
 t_eq "the CPUs have distinct APIC IDs ($ids), so a stale one shows" "$(nproc)" \
 	"$(printf '%s\n' $ids | sort -u | grep -c .)"
-n1c=$(reg ecx $Q 1 0)
-d1c=$(reg ecx in_cg $CG/dyn $Q 1 0)
+n1c=$(reg ecx $QS 1 0)
+d1c=$(reg ecx in_cg $CG/dyn $QS 1 0)
 t_eq "native OSXSAVE (1.ECX bit 27) is set" 1 $(( (0x$n1c >> 27) & 1 ))
 t_eq "masked: OSXSAVE as native" 1 $(( (0x${d1c:-0} >> 27) & 1 ))
 t_eq "masked: the leaf 1 rule applied (AVX, bit 28, clear)" 0 $(( (0x${d1c:-10000000} >> 28) & 1 ))
 for sub in 0 1; do
 	for r in ebx ecx; do
-		t_eq "masked: 0xd.$sub $r (XSAVE size) as native" "$(reg $r $Q 0xd $sub)" "$(reg $r in_cg $CG/dyn $Q 0xd $sub)"
+		t_eq "masked: 0xd.$sub $r (XSAVE size) as native" "$(reg $r $QS 0xd $sub)" "$(reg $r in_cg $CG/dyn $QS 0xd $sub)"
 	done
 done
 t_eq "masked: the 0xd.0 rule applied (EAX bit 2 clear)" \
-	"$(hex "0x$(reg eax $Q 0xd 0) & ~4")" "$(reg eax in_cg $CG/dyn $Q 0xd 0)"
+	"$(hex "0x$(reg eax $QS 0xd 0) & ~4")" "$(reg eax in_cg $CG/dyn $QS 0xd 0)"
 t_check "DETACH dyn" $CV detach $CG/dyn
 
 # --- leaf clamps --------------------------------------------------------------
