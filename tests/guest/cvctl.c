@@ -539,6 +539,10 @@ static void errors_version_selftest(void)
 	       0xffffffff, &st), EINVAL);
 	expect("SELFTEST ARM on CPU 4096", selftest_op(CPUIDVIRT_SELFTEST_ARM,
 	       4096, &st), EINVAL);
+	/* One past the last CPU: no such CPU, or not online. */
+	expect("SELFTEST ARM on the CPU after the last one",
+	       selftest_op(CPUIDVIRT_SELFTEST_ARM,
+			   (unsigned int)sysconf(_SC_NPROCESSORS_CONF), &st), EINVAL);
 	expect("SELFTEST FINISH without ARM", selftest_op(CPUIDVIRT_SELFTEST_FINISH,
 	       0, &st), EINVAL);
 	expect("SELFTEST ARM", selftest_op(CPUIDVIRT_SELFTEST_ARM, 0, &st), 0);

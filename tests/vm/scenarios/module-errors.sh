@@ -33,7 +33,7 @@ done <<EOT
 $out
 EOT
 # The exact number of cases in cvctl.c's cmd_errors: none may vanish.
-want=64
+want=65
 t_eq "error-path program exited 0" 0 "$rc"
 t_eq "error-path program ran all $want cases" "$want" "$n"
 t_match "and counted them itself" "^$want cases, 0 failures\$" "$out"
