@@ -10,7 +10,8 @@
  * directory of a cgroup v1 hierarchy (must give EBADF). The program runs
  * outside CGDIR, so its own CPUIDs are native.
  *
- * First a systematic sweep (every command, struct sizes 0..v1+16 and
+ * First every documented errno once with a known answer, then a
+ * systematic sweep (every command, struct sizes 0..v1+16 and
  * around PAGE_SIZE, each single flag bit, each bad pointer), then random
  * calls, N in all (default 20000). Prints "seed=S" first: the same seed
  * replays the same calls. A call whose errno is not allowed prints
@@ -405,6 +406,71 @@ static void one(int c, uint32_t size, uint32_t flags, int where, int mangle)
 	call(c, req, p, p, len);
 }
 
+/* One call with a known answer; a different errno counts as bad. */
+static void known(int c, void *arg, int want, const char *what)
+{
+	int e = call(c, _IOC(_IOC_READ | _IOC_WRITE, CPUIDVIRT_IOC_MAGIC,
+			     cmds[c].nr, cmds[c].v1), arg,
+		     (uintptr_t)arg < PG ? NULL : arg, cmds[c].v1);
+
+	if (e != want && ++bad <= 50)
+		printf("BAD known %s: errno %s, want %s\n", what, ename(e), ename(want));
+}
+
+/*
+ * Every documented errno once, deterministically, so that each shows up in
+ * the counts whatever the seed (EEXIST and ENOTUNIQ are rare at random).
+ */
+static void landmarks(void)
+{
+	struct cpuidvirt_rule *rules = (struct cpuidvirt_rule *)(RULES);
+	struct cpuidvirt_attach a;
+	struct cpuidvirt_detach d;
+	struct cpuidvirt_query q;
+	struct cpuidvirt_status *st = (void *)rw;
+	int i;
+
+	memset(rw, 0, 2 * PG);
+	memset(rules, 0, 2 * sizeof(*rules));
+	for (i = 0; i < 2; i++) {
+		rules[i].leaf = 6;
+		memset(rules[i].and, 0xff, sizeof(rules[i].and));
+	}
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.cgroup_fd = cgfd[0];
+	a.nr_rules = 1;
+	a.rules = (uintptr_t)rules;
+	known(C_ATTACH, &a, 0, "ATTACH");
+	known(C_ATTACH, &a, EEXIST, "ATTACH again");
+	a.flags = CPUIDVIRT_ATTACH_REPLACE;
+	a.nr_rules = 2;
+	known(C_ATTACH, &a, ENOTUNIQ, "REPLACE with duplicate rules");
+	a.nr_rules = 1;
+	a.flags |= CPUIDVIRT_ATTACH_CLAMP_BASIC;
+	a.max_basic_leaf = 0x40000000;
+	known(C_ATTACH, &a, ERANGE, "REPLACE with a bad clamp");
+	a.flags = 0;
+	a.cgroup_fd = v1fd;
+	known(C_ATTACH, &a, EBADF, "ATTACH cgroup v1");
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	d.cgroup_fd = cgfd[0];
+	known(C_DETACH, &d, 0, "DETACH");
+	known(C_DETACH, &d, ENOENT, "DETACH again");
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.pid = (uint32_t)-1;
+	known(C_QUERY, &q, ESRCH, "QUERY pid -1");
+	st->size = 4;
+	known(C_STATUS, st, EINVAL, "STATUS size 4");
+	st->size = sizeof(*st) + 8;
+	rw[sizeof(*st) + 4] = 1;
+	known(C_STATUS, st, E2BIG, "STATUS non-zero tail");
+	known(C_STATUS, (void *)8, EFAULT, "STATUS at address 8");
+	known(C_UNKNOWN, rw, ENOTTY, "command 7");
+}
+
 static void cleanup(void)
 {
 	struct cpuidvirt_detach d;
@@ -495,6 +561,7 @@ usage:
 	if (mprotect(ro, PG, PROT_READ) || mprotect(none, PG, PROT_NONE))
 		die("mprotect");
 
+	landmarks();
 	/* Sweep: every command x sizes, single flag bits, places. */
 	for (c = 0; c < NR_CMDS; c++) {
 		for (s = 0; s <= cmds[c].v1 + 16; s++)
