@@ -183,7 +183,7 @@ rpid=$!
 i=0
 while [ $i -lt 100 ]; do
 	d=$(find $CG -maxdepth 2 -name 'cpuidctl-run-*' | head -n1)
-	[ -n "$d" ] && [ -s "$d/cgroup.procs" ] && break
+	[ -n "$d" ] && grep -q . "$d/cgroup.procs" && break
 	sleep 0.1
 	i=$((i + 1))
 done
