@@ -26,6 +26,7 @@
 #include <asm/prctl.h>
 
 #include "internal.h"
+#include "testhooks.h"
 
 struct cv_asked {
 	struct hlist_node node;
@@ -44,6 +45,11 @@ static struct cv_asked *cv_asked_find(struct task_struct *t)
 		if (a->task == t)
 			return a;
 	return NULL;
+}
+
+unsigned int cv_nr_self_armed(void)
+{
+	return atomic_read(&cv_nr_asked);
 }
 
 bool cv_task_asked(struct task_struct *t)
@@ -113,6 +119,7 @@ bool cv_sync_task(struct task_struct *t)
 	if (t->flags & PF_KTHREAD)
 		return false;
 	want = cv_task_wants_fault(t);
+	cv_test_window(CV_WIN_SYNC);
 	if (want == test_tsk_thread_flag(t, TIF_NOCPUID))
 		return false;
 	update_tsk_thread_flag(t, TIF_NOCPUID, want);
@@ -247,6 +254,8 @@ static int cv_prctl_pre(struct kprobe *kp, struct pt_regs *regs)
 	} else if (cv_asked_set(current, !arg)) {
 		answer = cv_prctl_enomem;
 	}
+	if (option == ARCH_SET_CPUID)
+		cv_test_window(CV_WIN_PRCTL);
 	if (!answer)
 		return 0;
 	instruction_pointer_set(regs, (unsigned long)answer);

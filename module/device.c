@@ -91,6 +91,7 @@ static long cv_ioc_status(void __user *uarg)
 	s.emulated_ns = atomic64_read(&cv_stats.emulated_ns);
 	s.stale_repaired = atomic64_read(&cv_stats.stale_repaired);
 	s.foreign = atomic64_read(&cv_stats.foreign);
+	s.nr_self_armed = cv_nr_self_armed();
 	return cv_copy_out(uarg, &s, sizeof(s), usize);
 }
 

@@ -73,6 +73,7 @@ extern struct task_struct *cv_move_owner;
 
 /* arming.c */
 bool cv_task_asked(struct task_struct *t);
+unsigned int cv_nr_self_armed(void);
 int cv_asked_set(struct task_struct *t, bool asked);
 void cv_asked_fork(struct task_struct *parent, struct task_struct *child);
 bool cv_task_wants_fault(struct task_struct *t);

@@ -60,7 +60,7 @@ for series in "$@"; do
 	mkdir -p "$dir"
 	cp -a "$top/Kbuild" "$top/module" "$top/uapi" "$dir/"
 	blog=$dir/build.log
-	make -C "$kdir" M="$dir" W=1 modules >"$blog" 2>&1
+	make -C "$kdir" M="$dir" W=1 CPUIDVIRT_TEST_HOOKS=1 modules >"$blog" 2>&1
 	rc=$?
 	[ $quiet = 1 ] || cat "$blog" >&2
 	if [ $rc -ne 0 ] || [ ! -f "$dir/cpuidvirt.ko" ]; then

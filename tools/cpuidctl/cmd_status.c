@@ -25,6 +25,8 @@ const char *const status_help =
 "                  bit and were answered natively\n"
 "  foreign         CPUID faults left to the kernel: tasks that asked for\n"
 "                  faulting themselves (arch_prctl(ARCH_SET_CPUID)) get SIGSEGV\n"
+"  self_armed      threads the module tracks as having asked for faulting\n"
+"                  themselves (rr and similar tools); 0 on most machines\n"
 "\n"
 "Faulting states:\n"
 "  absent      the CPU does not offer CPUID faulting (MSR_PLATFORM_INFO bit 31)\n"
@@ -102,8 +104,9 @@ int cmd_status(int argc, char **argv)
 	       (uint64_t)st.emulated, (uint64_t)st.emulated_ns);
 	if (st.emulated)
 		printf(" [%" PRIu64 " ns each]", (uint64_t)(st.emulated_ns / st.emulated));
-	printf(", stale_repaired %" PRIu64 ", foreign %" PRIu64 "\n",
-	       (uint64_t)st.stale_repaired, (uint64_t)st.foreign);
+	printf(", stale_repaired %" PRIu64 ", foreign %" PRIu64 ", self_armed %" PRIu64 "\n",
+	       (uint64_t)st.stale_repaired, (uint64_t)st.foreign,
+	       (uint64_t)st.nr_self_armed);
 	printf("profiles: %u\n", st.nr_profiles);
 	ret = dev_list(fd, &e, &nr);
 	if (ret) {

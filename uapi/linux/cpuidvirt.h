@@ -134,6 +134,8 @@ struct cpuidvirt_status {
 	__u64 emulated_ns;		/* out: time spent emulating them */
 	__u64 stale_repaired;		/* out: faults of unmasked tasks answered natively */
 	__u64 foreign;			/* out: faults left to the kernel (SIGSEGV) */
+	/* added after the first release: callers with the older, smaller struct still work (see size) */
+	__u64 nr_self_armed;		/* out: threads tracked as ARCH_SET_CPUID(0) */
 };
 
 /*

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Test-only race windows. A build with CPUIDVIRT_TEST_HOOKS=1 (the test
+ * bed's; never DKMS or a package) gets two module parameters:
+ *   test_windows   bitmask of enum cv_window
+ *   test_delay_us  busy-wait at each enabled window
+ * Each window sits between a decision and the write that acts on it, so
+ * the stress scenarios can make a lost update likely instead of rare.
+ */
+#ifndef CPUIDVIRT_TESTHOOKS_H
+#define CPUIDVIRT_TESTHOOKS_H
+
+enum cv_window {
+	CV_WIN_SYNC,		/* "should t fault" -> write of TIF_NOCPUID */
+	CV_WIN_PRCTL,		/* ARCH_SET_CPUID: decided -> acted */
+};
+
+#ifdef CV_TEST_HOOKS
+void cv_test_window(enum cv_window w);
+#else
+static inline void cv_test_window(enum cv_window w)
+{
+}
+#endif
+
+#endif /* CPUIDVIRT_TESTHOOKS_H */
