@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cvrace: stress tests aimed at the windows where a thread's arming
+ * (TIF_NOCPUID) is decided and then written (docs/module.md, "Arming
+ * guarantees"). Run in the guest by tests/vm/scenarios/module-race.sh.
+ *
+ *   cvrace storm B X SECS    exec, fork, thread and move storms in cgroup B
+ *                            while ATTACH, REPLACE and DETACH of B loop
+ *   cvrace prctl B X SECS    threads of B loop ARCH_SET_CPUID(1) (escape
+ *                            attempts) and ARCH_SET_CPUID(0) (rr-style
+ *                            self-arming) while ATTACH and DETACH loop
+ *   cvrace zombie FIFO       a self-armed child left as a zombie; reaped
+ *                            when a line is written to FIFO
+ *   cvrace forks N           N children, one CPUID each: how many died by
+ *                            a signal (none may)
+ *
+ * B and X are cgroup v2 directories (X is never profiled; the shuttle
+ * process moves between the two). The main process stays outside both.
+ *
+ * Every worker checks itself: around each CPUID(6) it reads the state word
+ * the main process publishes only after an ioctl has returned ("attached
+ * with value V", "detached", or "in transition"); when the state was
+ * stable across the CPUID, ECX must be V while attached and native while
+ * detached. Self-armed threads must get SIGSEGV while detached. After each
+ * DETACH returns, no thread of B or X may still be armed (QUERY).
+ * Exit status 0 only if there were no violations and enough checks ran in
+ * both states; the counts are printed either way.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <asm/prctl.h>
+#include <linux/cpuidvirt.h>
+
+#define TRANSITION	UINT64_MAX
+#define DETACHED	0xffffffffULL	/* low half: expected ECX, or this */
+#define MAX_ASKERS	16
+
+struct shared {
+	uint64_t state;			/* seq << 32 | value, or TRANSITION */
+	uint64_t shuttle;		/* 1 in B, 0 in X, or TRANSITION */
+	uint32_t native;
+	uint32_t stop;
+	uint64_t checks_att, checks_det, bad;
+	uint64_t segv_checks, segv_bad;
+	uint32_t askers[MAX_ASKERS];
+	uint32_t nr_askers;
+	char badmsg[4][160];
+};
+
+static struct shared *sh;
+static int devfd = -1;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "cvrace: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static uint64_t ld(uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+
+static void st(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+}
+
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid"
+			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
+}
+
+static long arch_prctl(int op, unsigned long arg)
+{
+	return syscall(SYS_arch_prctl, op, arg);
+}
+
+static void violation(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void violation(const char *fmt, ...)
+{
+	uint64_t n = __atomic_fetch_add(&sh->bad, 1, __ATOMIC_SEQ_CST);
+	va_list ap;
+
+	if (n >= 4)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(sh->badmsg[n], sizeof(sh->badmsg[n]), fmt, ap);
+	va_end(ap);
+}
+
+/* One CPUID(6) checked against the state published around it. */
+static void check_once(const char *who, int shuttle)
+{
+	uint64_t s1, s2, l1 = 1, l2 = 1, want;
+	uint32_t r[4];
+
+	s1 = ld(&sh->state);
+	if (shuttle)
+		l1 = ld(&sh->shuttle);
+	cpuid(6, 0, r);
+	s2 = ld(&sh->state);
+	if (shuttle)
+		l2 = ld(&sh->shuttle);
+	if (s1 != s2 || s1 == TRANSITION || l1 != l2 || l1 == TRANSITION)
+		return;
+	if ((s1 & 0xffffffff) == DETACHED || !l1) {
+		want = sh->native;
+		__atomic_fetch_add(&sh->checks_det, 1, __ATOMIC_RELAXED);
+	} else {
+		want = s1 & 0xffffffff;
+		__atomic_fetch_add(&sh->checks_att, 1, __ATOMIC_RELAXED);
+	}
+	if (r[2] != want)
+		violation("%s pid %d: ecx=%08x, want %08x (%s)", who, getpid(),
+			  r[2], (uint32_t)want,
+			  want == sh->native ? "detached: native" :
+					       "attached: masked");
+}
+
+static void write_pid(const char *cg, pid_t pid)
+{
+	char path[512], buf[32];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(path);
+	n = snprintf(buf, sizeof(buf), "%d\n", pid);
+	if (write(fd, buf, n) != n)
+		die(path);
+	close(fd);
+}
+
+static void msleep(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static void map_shared(int create)
+{
+	const char *env = getenv("CVRACE_SHM_FD");
+	int fd;
+
+	if (create) {
+		char buf[16];
+
+		fd = memfd_create("cvrace", 0);	/* inherited across exec */
+		if (fd < 0 || ftruncate(fd, sizeof(*sh)))
+			die("memfd");
+		snprintf(buf, sizeof(buf), "%d", fd);
+		setenv("CVRACE_SHM_FD", buf, 1);
+	} else {
+		if (!env)
+			exit(2);
+		fd = atoi(env);
+	}
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (sh == MAP_FAILED)
+		die("mmap");
+}
+
+/* The exec'd image: check right away (exec re-arms before ld.so), go on. */
+static int exec_chain(int n)
+{
+	char arg[16];
+
+	map_shared(0);
+	check_once("exec", 0);
+	check_once("exec", 0);
+	if (n <= 0 || sh->stop)
+		return 0;
+	snprintf(arg, sizeof(arg), "%d", n - 1);
+	execl("/proc/self/exe", "cvrace", "exec-chain", arg, (char *)NULL);
+	die("exec");
+	return 2;
+}
+
+static pid_t spawn(const char *cg, void (*fn)(void))
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid)
+		return pid;
+	write_pid(cg, getpid());
+	fn();
+	_exit(0);
+}
+
+static void execer(void)
+{
+	while (!sh->stop) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			execl("/proc/self/exe", "cvrace", "exec-chain", "8",
+			      (char *)NULL);
+			_exit(2);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	}
+}
+
+static void forker(void)
+{
+	while (!sh->stop) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			check_once("fork child", 0);
+			check_once("fork child", 0);
+			_exit(0);
+		}
+		check_once("forker", 0);
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	}
+}
+
+static void *thread_checks(void *arg __attribute__((unused)))
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		check_once("thread", 0);
+	return NULL;
+}
+
+static void threader(void)
+{
+	pthread_t t[4];
+	int i;
+
+	while (!sh->stop) {
+		for (i = 0; i < 4; i++)
+			if (pthread_create(&t[i], NULL, thread_checks, NULL))
+				die("pthread_create");
+		for (i = 0; i < 4; i++)
+			pthread_join(t[i], NULL);
+	}
+}
+
+static void shuttle(void)
+{
+	while (!sh->stop)
+		check_once("shuttle", 1);
+}
+
+static void spinner(void)
+{
+	while (!sh->stop)
+		check_once("spinner", 0);
+}
+
+/* ARCH_SET_CPUID(1) while masked must fail and never unmask. */
+static void *escaper(void *arg __attribute__((unused)))
+{
+	while (!sh->stop) {
+		arch_prctl(ARCH_SET_CPUID, 1);
+		check_once("escaper", 0);
+	}
+	return NULL;
+}
+
+static __thread sigjmp_buf segv_jmp;
+
+static void on_segv(int sig __attribute__((unused)))
+{
+	siglongjmp(segv_jmp, 1);
+}
+
+/*
+ * rr-style: arm faulting for itself while detached; then, while the state
+ * stays "detached", CPUID must raise SIGSEGV (the module must not clear
+ * what the thread asked for).
+ */
+static void *asker(void *arg __attribute__((unused)))
+{
+	uint32_t slot = __atomic_fetch_add(&sh->nr_askers, 1, __ATOMIC_SEQ_CST);
+	volatile int segv;
+	uint64_t s1, s2;
+	uint32_t r[4] = { 0 };
+
+	if (slot < MAX_ASKERS)
+		__atomic_store_n(&sh->askers[slot], (uint32_t)gettid(),
+				 __ATOMIC_SEQ_CST);
+	while (!sh->stop) {
+		s1 = ld(&sh->state);
+		if (s1 == TRANSITION || (s1 & 0xffffffff) != DETACHED ||
+		    arch_prctl(ARCH_SET_CPUID, 0))
+			goto next;
+		segv = 0;
+		if (sigsetjmp(segv_jmp, 1))
+			segv = 1;
+		else
+			cpuid(6, 0, r);
+		s2 = ld(&sh->state);
+		if (s1 == s2) {
+			__atomic_fetch_add(&sh->segv_checks, 1, __ATOMIC_RELAXED);
+			if (!segv) {
+				__atomic_fetch_add(&sh->segv_bad, 1, __ATOMIC_SEQ_CST);
+				violation("asker tid %d: CPUID ran (ecx=%08x) after ARCH_SET_CPUID(0) while detached",
+					  gettid(), r[2]);
+			}
+		}
+next:
+		/* While attached this is EPERM: the thread stays self-armed. */
+		arch_prctl(ARCH_SET_CPUID, 1);
+		msleep(1);
+	}
+	return NULL;
+}
+
+static void prctl_worker(void)
+{
+	struct sigaction sa = { .sa_handler = on_segv };
+	pthread_t t[4];
+	int i;
+
+	sigaction(SIGSEGV, &sa, NULL);
+	for (i = 0; i < 4; i++)
+		if (pthread_create(&t[i], NULL, i < 2 ? escaper : asker, NULL))
+			die("pthread_create");
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+}
+
+static int xattach(int cgfd, uint32_t value, uint32_t flags)
+{
+	struct cpuidvirt_rule rule = {
+		.leaf = 6, .and = { ~0U, ~0U, 0, ~0U }, .or = { 0, 0, value, 0 },
+	};
+	struct cpuidvirt_attach a = {
+		.size = sizeof(a), .flags = flags, .cgroup_fd = cgfd,
+		.nr_rules = 1, .rules = (uintptr_t)&rule,
+	};
+
+	strcpy(a.name, "cvrace");
+	return ioctl(devfd, CPUIDVIRT_IOC_ATTACH, &a) ? -errno : 0;
+}
+
+static int xdetach(int cgfd)
+{
+	struct cpuidvirt_detach d = { .size = sizeof(d), .cgroup_fd = cgfd };
+
+	return ioctl(devfd, CPUIDVIRT_IOC_DETACH, &d) ? -errno : 0;
+}
+
+static int is_asker(uint32_t tid)
+{
+	uint32_t i;
+
+	for (i = 0; i < sh->nr_askers && i < MAX_ASKERS; i++)
+		if (sh->askers[i] == tid)
+			return 1;
+	return 0;
+}
+
+/* After DETACH returned: no thread of cg may fault any more. */
+static unsigned int check_disarmed(const char *cg)
+{
+	struct cpuidvirt_query q;
+	unsigned int armed = 0;
+	char path[512];
+	FILE *f;
+	int tid;
+
+	snprintf(path, sizeof(path), "%s/cgroup.threads", cg);
+	f = fopen(path, "re");
+	if (!f)
+		die(path);
+	while (fscanf(f, "%d", &tid) == 1) {
+		if (is_asker(tid))
+			continue;
+		memset(&q, 0, sizeof(q));
+		q.size = sizeof(q);
+		q.pid = tid;
+		if (ioctl(devfd, CPUIDVIRT_IOC_QUERY, &q))
+			continue;	/* exited meanwhile */
+		if (q.armed) {
+			armed++;
+			violation("tid %d of %s still armed after DETACH returned",
+				  tid, cg);
+		}
+	}
+	fclose(f);
+	return armed;
+}
+
+static int run(const char *mode, const char *b, const char *x, int secs)
+{
+	uint32_t r[4], v[2];
+	pid_t pids[8];
+	int n = 0, i, cgfd, ret, rounds = 0;
+	time_t end;
+
+	map_shared(1);
+	cpuid(6, 0, r);
+	sh->native = r[2];
+	v[0] = ~r[2];
+	v[1] = ~r[2] ^ 0x100;
+	st(&sh->state, DETACHED);
+	st(&sh->shuttle, 0);
+	devfd = open("/dev/" CPUIDVIRT_DEVICE_NAME, O_RDWR | O_CLOEXEC);
+	if (devfd < 0)
+		die("open /dev/cpuidvirt");
+	cgfd = open(b, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0)
+		die(b);
+
+	if (!strcmp(mode, "storm")) {
+		pids[n++] = spawn(b, execer);
+		pids[n++] = spawn(b, forker);
+		pids[n++] = spawn(b, threader);
+		pids[n++] = spawn(b, spinner);
+		pids[n++] = spawn(x, shuttle);
+	} else {
+		pids[n++] = spawn(b, prctl_worker);
+		pids[n++] = spawn(b, spinner);
+	}
+
+	end = time(NULL) + secs;
+	while (time(NULL) < end) {
+		st(&sh->state, TRANSITION);
+		ret = xattach(cgfd, v[0], 0);
+		if (ret) {
+			errno = -ret;
+			die("ATTACH");
+		}
+		st(&sh->state, ((uint64_t)++rounds << 32) | v[0]);
+		if (!strcmp(mode, "storm")) {
+			/* The shuttle moves in and out of B while attached. */
+			for (i = 0; i < 4; i++) {
+				st(&sh->shuttle, TRANSITION);
+				write_pid(i & 1 ? x : b, pids[n - 1]);
+				st(&sh->shuttle, !(i & 1));
+				msleep(2);
+			}
+			st(&sh->state, TRANSITION);
+			ret = xattach(cgfd, v[1], CPUIDVIRT_ATTACH_REPLACE);
+			if (ret) {
+				errno = -ret;
+				die("ATTACH REPLACE");
+			}
+			st(&sh->state, ((uint64_t)++rounds << 32) | v[1]);
+		}
+		msleep(10);
+		st(&sh->state, TRANSITION);
+		ret = xdetach(cgfd);
+		if (ret) {
+			errno = -ret;
+			die("DETACH");
+		}
+		st(&sh->state, ((uint64_t)++rounds << 32) | DETACHED);
+		check_disarmed(b);
+		check_disarmed(x);
+		msleep(5);
+	}
+	sh->stop = 1;
+	for (i = 0; i < n; i++)
+		waitpid(pids[i], NULL, 0);
+
+	printf("rounds=%d checks_attached=%llu checks_detached=%llu segv_checks=%llu violations=%llu\n",
+	       rounds / (strcmp(mode, "storm") ? 2 : 3),
+	       (unsigned long long)sh->checks_att,
+	       (unsigned long long)sh->checks_det,
+	       (unsigned long long)sh->segv_checks,
+	       (unsigned long long)sh->bad);
+	for (i = 0; i < 4 && i < (int)sh->bad; i++)
+		printf("violation: %s\n", sh->badmsg[i]);
+	if (sh->checks_att < 50 || sh->checks_det < 50 ||
+	    (strcmp(mode, "storm") && sh->segv_checks < 10)) {
+		printf("too few checks ran to mean anything\n");
+		return 1;
+	}
+	return sh->bad ? 1 : 0;
+}
+
+/* A self-armed child that exits and stays a zombie until FIFO says. */
+static int zombie(const char *fifo)
+{
+	char line[8];
+	pid_t pid;
+	FILE *f;
+
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		if (arch_prctl(ARCH_SET_CPUID, 0))
+			die("ARCH_SET_CPUID(0)");
+		_exit(0);
+	}
+	printf("zombie=%d\n", pid);
+	fflush(stdout);
+	f = fopen(fifo, "re");
+	if (!f)
+		die(fifo);
+	if (!fgets(line, sizeof(line), f))
+		line[0] = 0;
+	fclose(f);
+	return waitpid(pid, NULL, 0) == pid ? 0 : 1;
+}
+
+static int forks(int n)
+{
+	int i, status, killed = 0;
+	uint32_t r[4];
+	pid_t pid;
+
+	for (i = 0; i < n; i++) {
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			cpuid(0, 0, r);
+			_exit(0);
+		}
+		if (waitpid(pid, &status, 0) != pid)
+			die("waitpid");
+		if (WIFSIGNALED(status)) {
+			if (!killed)
+				printf("child %d (#%d) killed by signal %d\n",
+				       pid, i, WTERMSIG(status));
+			killed++;
+		}
+	}
+	printf("forks=%d killed=%d\n", n, killed);
+	return killed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "forks"))
+		return forks(atoi(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "exec-chain"))
+		return exec_chain(atoi(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "zombie"))
+		return zombie(argv[2]);
+	if (argc == 5 && (!strcmp(argv[1], "storm") || !strcmp(argv[1], "prctl")))
+		return run(argv[1], argv[2], argv[3], atoi(argv[4]));
+	fprintf(stderr, "usage: see the comment at the top of tests/guest/cvrace.c\n");
+	return 2;
+}
