@@ -1052,6 +1052,7 @@ static int cmd_selftest(void)
 		t.size = sizeof(t);
 		t.op = CPUIDVIRT_SELFTEST_FINISH;
 		t.cpu = cpu;
+		t.cpuids = 1;
 		if (ioctl(dev_fd, CPUIDVIRT_IOC_SELFTEST, &t))
 			die("SELFTEST FINISH cpu %ld: %s", cpu, strerror(errno));
 		printf("@info selftest cpu=%ld trapped=%u state=%u\n", cpu,

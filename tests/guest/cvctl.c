@@ -360,6 +360,8 @@ static int selftest_op(unsigned int op, unsigned int cpu,
 	st->size = sizeof(*st);
 	st->op = op;
 	st->cpu = cpu;
+	if (op == CPUIDVIRT_SELFTEST_FINISH)
+		st->cpuids = 1;
 	return xioctl(CPUIDVIRT_IOC_SELFTEST, st);
 }
 

@@ -13,6 +13,13 @@
  *                            when a line is written to FIFO
  *   cvrace forks N           N children, one CPUID each: how many died by
  *                            a signal (none may)
+ *   cvrace list-uffd CG      LIST into a userfaultfd page that stays
+ *                            missing; meanwhile ATTACH/DETACH of CG, QUERY
+ *                            and STATUS must complete (exit 0), then the
+ *                            page is supplied and LIST must return
+ *   cvrace selftest-empty    ARM then FINISH with cpuids = 0 (and with the
+ *                            old, smaller struct): EINVAL both times, the
+ *                            fault state unchanged (printed)
  *
  * B and X are cgroup v2 directories (X is never profiled; the shuttle
  * process moves between the two). The main process stays outside both.
@@ -38,6 +45,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -555,8 +564,147 @@ static int forks(int n)
 	return killed ? 1 : 0;
 }
 
+static void *list_thread(void *arg)
+{
+	struct cpuidvirt_list *l = arg;
+
+	return (void *)(long)(ioctl(devfd, CPUIDVIRT_IOC_LIST, l) ? -errno : 0);
+}
+
+static int list_uffd(const char *cg)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct uffdio_zeropage zp = { 0 };
+	struct cpuidvirt_status s = { .size = sizeof(s) };
+	struct cpuidvirt_query q = { .size = sizeof(q) };
+	struct cpuidvirt_list *l;
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	pthread_t t;
+	void *res;
+	char *buf;
+	int uffd, cgfd, ret, bad = 0;
+
+	devfd = open("/dev/" CPUIDVIRT_DEVICE_NAME, O_RDWR | O_CLOEXEC);
+	if (devfd < 0)
+		die("open /dev/cpuidvirt");
+	cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0)
+		die(cg);
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api))
+		die("userfaultfd");
+	buf = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		die("mmap");
+	/* The struct in a normal page, the entries in the missing one. */
+	l = (struct cpuidvirt_list *)buf;
+	memset(l, 0, sizeof(*l));
+	reg.range.start = (uintptr_t)buf + page;
+	reg.range.len = page;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
+		die("UFFDIO_REGISTER");
+	l->nr_entries = 4;
+	l->entries = (uintptr_t)buf + page;
+	l->size = sizeof(*l);
+	if (pthread_create(&t, NULL, list_thread, l))
+		die("pthread_create");
+	/* Wait until LIST is blocked on the missing page. */
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 5000) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg)) {
+		printf("LIST never touched the missing page\n");
+		return 1;
+	}
+	printf("LIST is blocked on the missing page\n");
+	alarm(20);	/* a stall would otherwise hang the scenario */
+	ret = xattach(cgfd, 0x1234, 0);
+	printf("ATTACH while LIST is blocked: %s\n", ret ? strerror(-ret) : "ok");
+	bad |= !!ret;
+	q.pid = getpid();
+	ret = ioctl(devfd, CPUIDVIRT_IOC_QUERY, &q) ? -errno : 0;
+	printf("QUERY while LIST is blocked: %s\n", ret ? strerror(-ret) : "ok");
+	bad |= !!ret;
+	ret = ioctl(devfd, CPUIDVIRT_IOC_STATUS, &s) ? -errno : 0;
+	bad |= !!ret;
+	ret = xdetach(cgfd);
+	printf("DETACH while LIST is blocked: %s\n", ret ? strerror(-ret) : "ok");
+	bad |= !!ret;
+	alarm(0);
+	zp.range.start = (uintptr_t)buf + page;
+	zp.range.len = page;
+	if (ioctl(uffd, UFFDIO_ZEROPAGE, &zp))
+		die("UFFDIO_ZEROPAGE");
+	pthread_join(t, &res);
+	printf("LIST returned: %s, nr_entries=%u\n",
+	       res ? strerror(-(long)res) : "ok", l->nr_entries);
+	bad |= res != NULL || l->nr_entries < 1;
+	return bad;
+}
+
+struct selftest_v1 {		/* the struct as first released */
+	uint32_t size, flags, op, cpu, trapped, fault_state;
+};
+
+static int selftest_empty(void)
+{
+	struct cpuidvirt_status s = { .size = sizeof(s) };
+	struct cpuidvirt_selftest t;
+	struct selftest_v1 v1;
+	cpu_set_t one;
+	int ret, bad = 0;
+
+	devfd = open("/dev/" CPUIDVIRT_DEVICE_NAME, O_RDWR | O_CLOEXEC);
+	if (devfd < 0)
+		die("open /dev/cpuidvirt");
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		die("sched_setaffinity");
+	memset(&t, 0, sizeof(t));
+	t.size = sizeof(t);
+	t.op = CPUIDVIRT_SELFTEST_ARM;
+	if (ioctl(devfd, CPUIDVIRT_IOC_SELFTEST, &t))
+		die("SELFTEST ARM");
+	t.op = CPUIDVIRT_SELFTEST_FINISH;
+	t.cpuids = 0;
+	ret = ioctl(devfd, CPUIDVIRT_IOC_SELFTEST, &t) ? errno : 0;
+	printf("FINISH with cpuids=0: %s\n", ret ? strerror(ret) : "accepted");
+	bad |= ret != EINVAL;
+	memset(&v1, 0, sizeof(v1));
+	v1.size = sizeof(v1);
+	v1.op = CPUIDVIRT_SELFTEST_FINISH;
+	ret = ioctl(devfd, CPUIDVIRT_IOC_SELFTEST, &v1) ? errno : 0;
+	printf("FINISH with the first struct (no cpuids): %s\n",
+	       ret ? strerror(ret) : "accepted");
+	bad |= ret != EINVAL;
+	/* Finish properly so that the thread is disarmed. */
+	t.cpuids = 1;
+	{
+		uint32_t r[4];
+
+		cpuid(CPUIDVIRT_SELFTEST_LEAF, 0, r);
+	}
+	ret = ioctl(devfd, CPUIDVIRT_IOC_SELFTEST, &t) ? errno : 0;
+	printf("FINISH after a CPUID: %s, trapped=%u\n",
+	       ret ? strerror(ret) : "ok", t.trapped);
+	bad |= ret || !t.trapped;
+	if (ioctl(devfd, CPUIDVIRT_IOC_STATUS, &s))
+		die("STATUS");
+	printf("state=%u\n", s.fault_state);
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "list-uffd"))
+		return list_uffd(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "selftest-empty"))
+		return selftest_empty();
 	if (argc == 3 && !strcmp(argv[1], "forks"))
 		return forks(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "exec-chain"))

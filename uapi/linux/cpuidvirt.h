@@ -65,10 +65,16 @@
  *   Behavioural test of CPUID faulting, driven from user space one CPU at a
  *   time. The caller pins itself to a CPU, issues op CPUIDVIRT_SELFTEST_ARM
  *   (faulting is armed for the calling thread), executes CPUID with
- *   EAX = CPUIDVIRT_SELFTEST_LEAF, then issues op CPUIDVIRT_SELFTEST_FINISH.
+ *   EAX = CPUIDVIRT_SELFTEST_LEAF, then issues op CPUIDVIRT_SELFTEST_FINISH
+ *   with cpuids = the number of such CPUIDs it executed since ARM.
  *   The module records whether the CPUID really trapped, on which CPU, and
  *   returns it in trapped. Once every online CPU has trapped the state
- *   becomes VERIFIED; a CPU that did not trap makes it LYING_NO_TRAP.
+ *   becomes VERIFIED; a CPU that did not trap makes it LYING_NO_TRAP, for
+ *   good (until the module is reloaded), also while profiles are attached:
+ *   they stay attached, but STATUS says their masking cannot be trusted.
+ *   FINISH with cpuids = 0 tested nothing: EINVAL, the state is unchanged.
+ *   A CPU brought online later has never trapped: VERIFIED drops to
+ *   UNVERIFIED (no new ATTACH) until the selftest runs again.
  *   EOPNOTSUPP when the state is ABSENT or LYING_NO_STICK (nothing to test).
  *
  * arch_prctl(ARCH_SET_CPUID) from a masked thread is refused with EPERM
@@ -234,6 +240,8 @@ struct cpuidvirt_selftest {
 	__u32 cpu;			/* in: the CPU the caller is pinned to */
 	__u32 trapped;			/* out (FINISH): 1 if CPUID trapped */
 	__u32 fault_state;		/* out: state after this step */
+	__u32 cpuids;			/* in (FINISH): selftest CPUIDs executed */
+	__u32 pad;
 };
 
 #define CPUIDVIRT_IOC_MAGIC	0xD9

@@ -1,0 +1,64 @@
+#!/bin/sh
+# modes: working
+# kernels: 6.1 6.12
+# Fault-state and lock life cycle: a selftest that tested nothing cannot
+# poison a verified machine; a CPU brought online after the selftest is
+# not trusted until it runs again; LIST never holds the profile lock while
+# copying to user space (a userfaultfd page stalls it, ATTACH, DETACH and
+# QUERY must still complete).
+. /opt/cpuidvirt/lib.sh
+
+CV=$BIN/cvctl
+R=$BIN/cvrace
+Q=$BIN/cpuidq
+CG=/sys/fs/cgroup
+ON=/sys/devices/system/cpu/cpu1/online
+grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG ||
+	t_fail "cgroup2 is mounted at $CG" "mount -t cgroup2 failed"
+
+cleanup()
+{
+	for d in lc-a lc-b; do
+		[ -d $CG/$d ] || continue
+		$CV detach $CG/$d >/dev/null 2>&1
+		rmdir $CG/$d 2>/dev/null
+	done
+}
+
+state()
+{
+	$CV status | sed -n 's/^state=\([0-9]*\).*/\1/p'
+}
+
+t_check "module loads" modprobe cpuidvirt
+t_check "selftest verifies faulting" $CV selftest
+cleanup
+mkdir -p $CG/lc-a $CG/lc-b
+t_check "ATTACH to lc-a" $CV attach $CG/lc-a 6/0/ecx/0/0xa9
+t_eq "state is VERIFIED (4)" 4 "$(state)"
+
+# Item: a FINISH that tested nothing is refused and changes nothing.
+t_exit "ARM then FINISH without a CPUID is refused (EINVAL), a real one passes" 0 $R selftest-empty
+printf '%s\n' "$T_OUT" | sed 's/^/    # /'
+t_eq "state still VERIFIED with a profile attached" 4 "$(state)"
+
+# CPU hotplug: the new CPU never trapped.
+t_check "CPU 1 goes offline" sh -c "echo 0 >$ON"
+t_check "CPU 1 comes back online" sh -c "echo 1 >$ON"
+t_eq "state drops to UNVERIFIED (3)" 3 "$(state)"
+t_match "the reason names the CPU and the fix" "CPU 1 came online after the selftest.*cpuidctl selftest" "$($CV status)"
+t_match "a new ATTACH is refused until the selftest runs" "EOPNOTSUPP" "$($CV attach $CG/lc-b 6/0/ecx/0/0xa9)"
+t_match "the attached profile still masks" "ecx=000000a9" \
+	"$(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' $CG/lc-a $Q 6 0)"
+t_check "selftest again" $CV selftest
+t_eq "state VERIFIED again" 4 "$(state)"
+t_check "ATTACH works again" $CV attach $CG/lc-b 6/0/ecx/0/0xa9
+$CV detach $CG/lc-b >/dev/null
+
+# LIST with its buffer on a missing userfaultfd page.
+t_exit "ATTACH, QUERY, STATUS, DETACH complete while LIST is stalled" 0 $R list-uffd $CG/lc-b
+printf '%s\n' "$T_OUT" | sed 's/^/    # /'
+
+cleanup
+t_check "module unloads" rmmod cpuidvirt
+t_done
