@@ -6,103 +6,50 @@
  * A thread should fault (TIF_NOCPUID) iff it is masked by a profile, or it
  * asked for faulting itself with arch_prctl(ARCH_SET_CPUID, 0), or it is
  * the selftest thread. TIF_NOCPUID is overloaded for masked threads, so the
- * threads that asked are remembered in a small table, kept by a kprobe on
- * do_arch_prctl_common() that also refuses ARCH_SET_CPUID to masked
- * threads (EPERM) and answers their ARCH_GET_CPUID with what they asked.
+ * threads that asked are remembered (asked.c). A kprobe on
+ * do_arch_prctl_common() performs ARCH_SET_CPUID itself, refuses it to
+ * masked threads (EPERM) and answers their ARCH_GET_CPUID with what they
+ * asked.
  *
  * The kernel flips bit 0 only when it switches between threads that differ
  * in TIF_NOCPUID, so after changing the flag of a thread that may be
  * running, every CPU is told to re-read its current thread's flag.
  */
 
-#include <linux/hashtable.h>
+#include <linux/hash.h>
 #include <linux/kprobes.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
-#include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/prctl.h>
 
 #include "internal.h"
 #include "testhooks.h"
 
-struct cv_asked {
-	struct hlist_node node;
-	struct task_struct *task;	/* key only, never dereferenced */
-};
+/*
+ * Every decision "should t fault" and the write of t's TIF_NOCPUID that
+ * acts on it happen under t's lock, so a writer that decided from an older
+ * view (a profile not yet published, a cgroup not yet changed, a request
+ * not yet made) can never overwrite a newer writer's result. Raw locks:
+ * the writers run in kprobe and tracepoint context, preemption disabled,
+ * also on PREEMPT_RT. Hashed, so that unrelated threads rarely share one.
+ */
+#define CV_TASK_LOCK_BITS	8
+static raw_spinlock_t cv_task_locks[1 << CV_TASK_LOCK_BITS];
 
-static DEFINE_HASHTABLE(cv_asked_tab, 6);
-static DEFINE_SPINLOCK(cv_asked_lock);
-static atomic_t cv_nr_asked = ATOMIC_INIT(0);
-
-static struct cv_asked *cv_asked_find(struct task_struct *t)
+raw_spinlock_t *cv_task_lock(struct task_struct *t)
 {
-	struct cv_asked *a;
-
-	hash_for_each_possible(cv_asked_tab, a, node, (unsigned long)t)
-		if (a->task == t)
-			return a;
-	return NULL;
+	return &cv_task_locks[hash_ptr(t, CV_TASK_LOCK_BITS)];
 }
 
-unsigned int cv_nr_self_armed(void)
-{
-	return atomic_read(&cv_nr_asked);
-}
+/* Set while unloading: the hooks leave everything to the kernel. */
+bool cv_unloading;
 
-bool cv_task_asked(struct task_struct *t)
-{
-	unsigned long flags;
-	bool ret;
-
-	if (!atomic_read(&cv_nr_asked))
-		return false;
-	spin_lock_irqsave(&cv_asked_lock, flags);
-	ret = cv_asked_find(t);
-	spin_unlock_irqrestore(&cv_asked_lock, flags);
-	return ret;
-}
-
-/* May be called in atomic context. */
-int cv_asked_set(struct task_struct *t, bool asked)
-{
-	struct cv_asked *a, *n = NULL;
-	unsigned long flags;
-
-	if (!asked && !atomic_read(&cv_nr_asked))
-		return 0;
-	if (asked) {
-		n = kmalloc(sizeof(*n), GFP_ATOMIC);
-		if (!n)
-			return -ENOMEM;
-		n->task = t;
-	}
-	spin_lock_irqsave(&cv_asked_lock, flags);
-	a = cv_asked_find(t);
-	if (asked && !a) {
-		hash_add(cv_asked_tab, &n->node, (unsigned long)t);
-		atomic_inc(&cv_nr_asked);
-		n = NULL;
-	} else if (!asked && a) {
-		hash_del(&a->node);
-		atomic_dec(&cv_nr_asked);
-		n = a;
-	}
-	spin_unlock_irqrestore(&cv_asked_lock, flags);
-	kfree(n);
-	return 0;
-}
-
-void cv_asked_fork(struct task_struct *parent, struct task_struct *child)
-{
-	if (cv_task_asked(parent) && cv_asked_set(child, true))
-		pr_warn_ratelimited("out of memory: pid %d loses its ARCH_SET_CPUID state\n",
-				    task_pid_nr(child));
-}
-
-/* Caller holds rcu_read_lock() or has preemption disabled. */
+/* Any context. */
 bool cv_task_wants_fault(struct task_struct *t)
 {
 	return cv_profile_of(t) || cv_task_asked(t) || cv_selftest_task(t);
@@ -110,9 +57,9 @@ bool cv_task_wants_fault(struct task_struct *t)
 
 /*
  * Set t's TIF_NOCPUID to what it should be; the MSR is the caller's job.
- * True if the flag changed.
+ * Caller holds cv_task_lock(t). True if the flag changed.
  */
-bool cv_sync_task(struct task_struct *t)
+bool cv_sync_task_locked(struct task_struct *t)
 {
 	bool want;
 
@@ -124,6 +71,38 @@ bool cv_sync_task(struct task_struct *t)
 		return false;
 	update_tsk_thread_flag(t, TIF_NOCPUID, want);
 	return true;
+}
+
+bool cv_sync_task(struct task_struct *t)
+{
+	unsigned long flags;
+	bool changed;
+
+	raw_spin_lock_irqsave(cv_task_lock(t), flags);
+	changed = cv_sync_task_locked(t);
+	raw_spin_unlock_irqrestore(cv_task_lock(t), flags);
+	return changed;
+}
+
+/*
+ * current trapped on CPUID and no profile was found. If it should not
+ * fault (nobody asked, no profile appeared meanwhile) the CPU kept bit 0
+ * for it after its flag was cleared elsewhere: clear the flag, repair the
+ * CPU and return true. False if it should fault.
+ */
+bool cv_repair_stale(void)
+{
+	unsigned long flags;
+	bool stale;
+
+	raw_spin_lock_irqsave(cv_task_lock(current), flags);
+	stale = !cv_task_wants_fault(current);
+	if (stale) {
+		clear_thread_flag(TIF_NOCPUID);
+		cv_resync_this_cpu();
+	}
+	raw_spin_unlock_irqrestore(cv_task_lock(current), flags);
+	return stale;
 }
 
 /* Preemption disabled: make this CPU's bit 0 match its current thread. */
@@ -150,9 +129,9 @@ void cv_resync_move_cb(struct callback_head *cb)
 {
 	struct cv_move *m = container_of(cb, struct cv_move, cb);
 
-	cmpxchg(&cv_move_owner, m->task, NULL);
-	kfree(m);
 	on_each_cpu(cv_resync_ipi, NULL, 1);
+	/* The slot is free again once every CPU is in step. */
+	smp_store_release(&m->task, NULL);
 	/*
 	 * The few instructions left after this are covered by
 	 * synchronize_rcu_tasks() at unload: this thread is not quiescent
@@ -164,6 +143,12 @@ void cv_resync_move_cb(struct callback_head *cb)
 /*
  * Process context: every thread's flag, then every CPU's MSR. on_each_cpu
  * waits, so when this returns no CPU runs a thread with a stale bit 0.
+ *
+ * The caller has just published or removed a profile. A thread forked
+ * concurrently may not be on the list this walk sees; the full barrier
+ * pairs with the one in the fork tracepoint, so that either this walk sees
+ * the child or the child's tracepoint sees the change (and decides under
+ * the child's lock either way).
  */
 void cv_sync_all(void)
 {
@@ -171,6 +156,7 @@ void cv_sync_all(void)
 
 	if (!cv_faulting_usable())
 		return;
+	smp_mb();
 	rcu_read_lock();
 	for_each_process_thread(g, t)
 		cv_sync_task(t);
@@ -220,14 +206,43 @@ static noinline long cv_prctl_enomem(void)
 	return -ENOMEM;
 }
 
-static noinline long cv_prctl_cpuid_on(void)
+static noinline long cv_prctl_ret1(void)
 {
 	return 1;
 }
 
-static noinline long cv_prctl_cpuid_off(void)
+static noinline long cv_prctl_ret0(void)
 {
 	return 0;
+}
+
+/*
+ * ARCH_SET_CPUID, done here rather than by the kernel after we return:
+ * deciding "is this thread masked" and changing its flag must be one step
+ * under its lock, or an ATTACH walk in between would be undone (the thread
+ * escapes) or a walk would undo the request. Same results as the kernel's
+ * set_cpuid_mode(): 0, or EPERM for a masked thread, ENOMEM if the request
+ * cannot be remembered.
+ */
+static long (*cv_prctl_set_cpuid(unsigned long arg))(void)
+{
+	long (*answer)(void) = cv_prctl_ret0;
+	struct task_struct *t = current;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(cv_task_lock(t), flags);
+	if (cv_profile_of(t)) {
+		/* Turning faulting off would unmask the task: refused. */
+		answer = cv_prctl_eperm;
+	} else if (cv_asked_set(t, !arg)) {
+		answer = cv_prctl_enomem;
+	} else {
+		cv_test_window(CV_WIN_PRCTL);
+		cv_sync_task_locked(t);
+		cv_resync_this_cpu();
+	}
+	raw_spin_unlock_irqrestore(cv_task_lock(t), flags);
+	return answer;
 }
 
 static int cv_prctl_pre(struct kprobe *kp, struct pt_regs *regs)
@@ -235,27 +250,19 @@ static int cv_prctl_pre(struct kprobe *kp, struct pt_regs *regs)
 	int option = (int)regs_get_kernel_argument(regs, CV_PRCTL_ARG_OPTION);
 	unsigned long arg = regs_get_kernel_argument(regs, CV_PRCTL_ARG_VALUE);
 	long (*answer)(void) = NULL;
-	bool masked;
 
 	if (option != ARCH_GET_CPUID && option != ARCH_SET_CPUID)
 		return 0;
-	rcu_read_lock();
-	masked = cv_profile_of(current);
-	rcu_read_unlock();
+	/* Unloading, or a kernel that answers ENODEV itself. */
+	if (READ_ONCE(cv_unloading) || !boot_cpu_has(X86_FEATURE_CPUID_FAULT))
+		return 0;
 
-	if (option == ARCH_GET_CPUID) {
+	if (option == ARCH_SET_CPUID) {
+		answer = cv_prctl_set_cpuid(arg);
+	} else if (cv_profile_of(current)) {
 		/* Report what the task asked for, not the profile's faulting. */
-		if (masked)
-			answer = cv_task_asked(current) ? cv_prctl_cpuid_off :
-							  cv_prctl_cpuid_on;
-	} else if (masked) {
-		/* Turning faulting off would unmask the task: refused. */
-		answer = cv_prctl_eperm;
-	} else if (cv_asked_set(current, !arg)) {
-		answer = cv_prctl_enomem;
+		answer = cv_task_asked(current) ? cv_prctl_ret0 : cv_prctl_ret1;
 	}
-	if (option == ARCH_SET_CPUID)
-		cv_test_window(CV_WIN_PRCTL);
 	if (!answer)
 		return 0;
 	instruction_pointer_set(regs, (unsigned long)answer);
@@ -268,53 +275,59 @@ static struct kprobe cv_prctl_kp = {
 	.post_handler = cv_kprobe_ipmodify_post,
 };
 
-static void cv_asked_free_all(void)
-{
-	struct hlist_node *tmp;
-	struct cv_asked *a;
-	int bkt;
+/* While seeding, no profile exists: TIF_NOCPUID is exactly "asked". */
+bool cv_seeding;
 
-	spin_lock_irq(&cv_asked_lock);
-	hash_for_each_safe(cv_asked_tab, bkt, tmp, a, node) {
-		hash_del(&a->node);
-		kfree(a);
-	}
-	atomic_set(&cv_nr_asked, 0);
-	spin_unlock_irq(&cv_asked_lock);
-}
-
-/* At load no profile exists, so TIF_NOCPUID is exactly "asked". */
-void cv_asked_seed(void)
+/*
+ * At load, remember the threads that armed faulting before we came. Not
+ * exiting ones (PF_EXITING is set before the exit tracepoint, which
+ * removes entries, fires): checked under the thread's lock, so either we
+ * see the flag or the tracepoint removes what we add.
+ */
+static void cv_asked_seed(void)
 {
 	struct task_struct *g, *t;
+	unsigned long flags;
 
 	rcu_read_lock();
 	for_each_process_thread(g, t) {
-		if (!(t->flags & PF_KTHREAD) &&
+		if (t->flags & PF_KTHREAD)
+			continue;
+		raw_spin_lock_irqsave(cv_task_lock(t), flags);
+		if (!(t->flags & PF_EXITING) &&
 		    test_tsk_thread_flag(t, TIF_NOCPUID) &&
 		    cv_asked_set(t, true))
 			pr_warn("out of memory: pid %d loses its ARCH_SET_CPUID state\n",
 				task_pid_nr(t));
+		raw_spin_unlock_irqrestore(cv_task_lock(t), flags);
 	}
 	rcu_read_unlock();
 }
 
+/*
+ * The tracepoints are registered (children and exits are followed). Hook
+ * ARCH_SET_CPUID, let the calls the kernel is still answering itself
+ * finish, then seed.
+ */
 int cv_arming_init(void)
 {
-	int ret;
+	int i, ret;
 
+	for (i = 0; i < ARRAY_SIZE(cv_task_locks); i++)
+		raw_spin_lock_init(&cv_task_locks[i]);
 	ret = register_kprobe(&cv_prctl_kp);
 	if (ret) {
 		pr_err("cannot hook do_arch_prctl_common: %d\n", ret);
 		return ret;
 	}
+	synchronize_rcu_tasks();
 	cv_asked_seed();
 	return 0;
 }
 
+/* cv_unloading is set and the tracepoints are gone: nothing new is queued. */
 void cv_arming_exit(void)
 {
 	unregister_kprobe(&cv_prctl_kp);
-	cancel_work_sync(&cv_resync_work);
-	cv_asked_free_all();
+	flush_work(&cv_resync_work);
 }

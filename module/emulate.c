@@ -197,6 +197,31 @@ static bool cv_handle_cpuid(struct pt_regs *regs, unsigned int len)
 	}
 
 	p = cv_profile_of(current);
+	if (!p && !selftest) {
+		/*
+		 * While unloading every hook leaves the flag to the kernel,
+		 * so a set flag means the task asked; otherwise decide under
+		 * the task's lock.
+		 */
+		if (READ_ONCE(cv_unloading) ? test_thread_flag(TIF_NOCPUID) :
+					      !cv_repair_stale()) {
+			/* It asked (rr-style, wants SIGSEGV), or got masked. */
+			p = cv_profile_of(current);
+			if (!p) {
+				atomic64_inc(&cv_stats.foreign);
+				return false;
+			}
+		} else {
+			/*
+			 * Nobody wants it to fault: a CPU kept bit 0 for it
+			 * (a flag changed while it ran). Answered natively,
+			 * the CPU repaired.
+			 */
+			if (READ_ONCE(cv_unloading))
+				cv_resync_this_cpu();
+			atomic64_inc(&cv_stats.stale_repaired);
+		}
+	}
 	if (p) {
 		t0 = ktime_get_ns();
 		r = rcu_dereference(p->rules);
@@ -208,22 +233,6 @@ static bool cv_handle_cpuid(struct pt_regs *regs, unsigned int len)
 		atomic64_inc(&cv_stats.emulated);
 		atomic64_add(dt, &cv_stats.emulated_ns);
 		return true;
-	}
-
-	if (!selftest && cv_task_asked(current)) {
-		/* rr-style: the task armed faulting itself, it wants SIGSEGV. */
-		atomic64_inc(&cv_stats.foreign);
-		return false;
-	}
-
-	/*
-	 * Nobody wants this thread to fault: a CPU kept bit 0 for it (a
-	 * flag changed while it ran). Answer natively, repair the CPU.
-	 */
-	if (!selftest) {
-		clear_thread_flag(TIF_NOCPUID);
-		cv_resync_this_cpu();
-		atomic64_inc(&cv_stats.stale_repaired);
 	}
 	cv_native(leaf, subleaf, out);
 	cv_set_result(regs, len, out);

@@ -8,6 +8,7 @@
  */
 
 #include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
 #include <linux/mutex.h>
 #include <linux/sched/task.h>
@@ -24,6 +25,8 @@ static DEFINE_MUTEX(cv_selftest_lock);
 
 static struct task_struct *cv_st_task;	/* armed selftest thread, referenced */
 static int cv_st_trapped_cpu = -1;
+static int cv_hotplug_cpu = -1;		/* last CPU onlined after a selftest */
+static int cv_cpuhp_state = -1;
 
 enum cpuidvirt_fault_state cv_fault_state(void)
 {
@@ -91,14 +94,25 @@ void cv_fault_reason(char *buf, size_t len)
 			 cpu);
 		break;
 	case CPUIDVIRT_FAULT_LYING_NO_TRAP:
-		snprintf(buf, len,
-			 "CPUID did not trap on CPU %d with faulting enabled: the hypervisor advertises CPUID faulting but does not implement it",
-			 cpu);
+		if (cv_nr_profiles())
+			snprintf(buf, len,
+				 "CPUID did not trap on CPU %d: the %u attached profiles cannot be trusted; detach them",
+				 cpu, cv_nr_profiles());
+		else
+			snprintf(buf, len,
+				 "CPUID did not trap on CPU %d with faulting enabled: the hypervisor advertises CPUID faulting but does not implement it",
+				 cpu);
 		break;
 	case CPUIDVIRT_FAULT_UNVERIFIED:
-		snprintf(buf, len,
-			 "CPUID faulting is advertised but verified on %u of %u CPUs: run `cpuidctl selftest`",
-			 cv_cpus_verified(), num_online_cpus());
+		if (READ_ONCE(cv_hotplug_cpu) >= 0)
+			snprintf(buf, len,
+				 "CPU %d came online after the selftest; verified on %u of %u CPUs: run `cpuidctl selftest`",
+				 READ_ONCE(cv_hotplug_cpu), cv_cpus_verified(),
+				 num_online_cpus());
+		else
+			snprintf(buf, len,
+				 "CPUID faulting is advertised but verified on %u of %u CPUs: run `cpuidctl selftest`",
+				 cv_cpus_verified(), num_online_cpus());
 		break;
 	case CPUIDVIRT_FAULT_VERIFIED:
 		snprintf(buf, len,
@@ -122,9 +136,9 @@ bool cv_selftest_trap(u32 leaf, u32 out[CPUIDVIRT_NR_REGS])
 {
 	int i;
 
-	WRITE_ONCE(cv_st_trapped_cpu, smp_processor_id());
 	if (leaf != CPUIDVIRT_SELFTEST_LEAF)
 		return false;
+	WRITE_ONCE(cv_st_trapped_cpu, smp_processor_id());
 	for (i = 0; i < CPUIDVIRT_NR_REGS; i++)
 		out[i] = CPUIDVIRT_SELFTEST_SIGNATURE;
 	return true;
@@ -134,24 +148,23 @@ bool cv_selftest_trap(u32 leaf, u32 out[CPUIDVIRT_NR_REGS])
 static void cv_selftest_disarm(void)
 {
 	struct task_struct *t = cv_st_task;
+	unsigned long flags;
 
 	if (!t)
 		return;
 	WRITE_ONCE(cv_st_task, NULL);
-	rcu_read_lock();
-	cv_sync_task(t);
-	rcu_read_unlock();
-	if (t == current) {
-		preempt_disable();
+	raw_spin_lock_irqsave(cv_task_lock(t), flags);
+	cv_sync_task_locked(t);
+	if (t == current)
 		cv_resync_this_cpu();
-		preempt_enable();
-	}
+	raw_spin_unlock_irqrestore(cv_task_lock(t), flags);
 	put_task_struct(t);
 }
 
 int cv_selftest(struct cpuidvirt_selftest *st)
 {
 	enum cpuidvirt_fault_state state;
+	unsigned long flags;
 	int cpu, ret = 0;
 
 	/* trapped and fault_state are outputs: a reused struct is fine. */
@@ -166,17 +179,22 @@ int cv_selftest(struct cpuidvirt_selftest *st)
 	mutex_lock(&cv_selftest_lock);
 	switch (st->op) {
 	case CPUIDVIRT_SELFTEST_ARM:
+		if (st->cpuids || st->pad) {
+			ret = -EINVAL;
+			break;
+		}
 		cv_selftest_disarm();
 		get_task_struct(current);
 		WRITE_ONCE(cv_st_trapped_cpu, -1);
 		WRITE_ONCE(cv_st_task, current);
-		preempt_disable();
-		set_thread_flag(TIF_NOCPUID);
+		raw_spin_lock_irqsave(cv_task_lock(current), flags);
+		cv_sync_task_locked(current);
 		cv_resync_this_cpu();
-		preempt_enable();
+		raw_spin_unlock_irqrestore(cv_task_lock(current), flags);
 		break;
 	case CPUIDVIRT_SELFTEST_FINISH:
-		if (cv_st_task != current) {
+		/* Nothing tested is no evidence: never a reason to distrust. */
+		if (cv_st_task != current || !st->cpuids || st->pad) {
 			ret = -EINVAL;
 			break;
 		}
@@ -186,13 +204,21 @@ int cv_selftest(struct cpuidvirt_selftest *st)
 			st->trapped = 1;
 			cpumask_set_cpu(cpu, &cv_verified);
 		} else {
-			/* Sticky: a CPU that once failed to trap is not trusted. */
+			/*
+			 * Sticky: a CPU that once failed to trap is not
+			 * trusted, whatever is attached (STATUS says so).
+			 */
 			WRITE_ONCE(cv_bad_cpu, st->cpu);
 			WRITE_ONCE(cv_state, CPUIDVIRT_FAULT_LYING_NO_TRAP);
+			pr_warn("CPUID did not trap on CPU %u in the selftest: faulting is not trusted any more%s\n",
+				st->cpu, cv_nr_profiles() ?
+				" (profiles are attached: their masking cannot be trusted)" : "");
 		}
 		if (cv_fault_state() == CPUIDVIRT_FAULT_UNVERIFIED &&
-		    cpumask_subset(cpu_online_mask, &cv_verified))
+		    cpumask_subset(cpu_online_mask, &cv_verified)) {
+			WRITE_ONCE(cv_hotplug_cpu, -1);
 			WRITE_ONCE(cv_state, CPUIDVIRT_FAULT_VERIFIED);
+		}
 		break;
 	default:
 		ret = -EINVAL;
@@ -201,6 +227,59 @@ int cv_selftest(struct cpuidvirt_selftest *st)
 	mutex_unlock(&cv_selftest_lock);
 	st->fault_state = state;
 	return ret;
+}
+
+/*
+ * A CPU came online (runs on it, preemptible). It never trapped for us:
+ * stop trusting it until the selftest runs again, and check right away
+ * that its enable bit sticks.
+ */
+static int cv_cpu_online(unsigned int cpu)
+{
+	static struct cpumask failed;
+
+	mutex_lock(&cv_selftest_lock);
+	cpumask_clear_cpu(cpu, &cv_verified);
+	cpumask_clear(&failed);
+	local_irq_disable();
+	cv_check_stick(&failed);
+	local_irq_enable();
+	if (!cpumask_empty(&failed) && cv_faulting_usable()) {
+		WRITE_ONCE(cv_bad_cpu, cpu);
+		WRITE_ONCE(cv_state, CPUIDVIRT_FAULT_LYING_NO_TRAP);
+		pr_warn("CPU %u came online and its CPUID-faulting enable bit does not stick\n",
+			cpu);
+	} else if (cv_fault_state() == CPUIDVIRT_FAULT_VERIFIED) {
+		WRITE_ONCE(cv_hotplug_cpu, cpu);
+		WRITE_ONCE(cv_state, CPUIDVIRT_FAULT_UNVERIFIED);
+		pr_info("CPU %u came online after the selftest: unverified until `cpuidctl selftest` runs\n",
+			cpu);
+	}
+	mutex_unlock(&cv_selftest_lock);
+	return 0;
+}
+
+int cv_faultcheck_hotplug_init(void)
+{
+	int ret;
+
+	if (!cv_faulting_usable())
+		return 0;
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "cpuidvirt:online",
+					cv_cpu_online, NULL);
+	if (ret < 0) {
+		pr_err("cannot follow CPU hotplug: %d\n", ret);
+		return ret;
+	}
+	cv_cpuhp_state = ret;
+	return 0;
+}
+
+void cv_faultcheck_hotplug_exit(void)
+{
+	if (cv_cpuhp_state >= 0)
+		cpuhp_remove_state_nocalls(cv_cpuhp_state);
+	cv_cpuhp_state = -1;
 }
 
 void cv_faultcheck_exit(void)

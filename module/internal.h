@@ -6,8 +6,10 @@
  *   profile.c     profiles: validation, the rhashtable, attach/detach/list
  *   emulate.c     the #GP hook: decoding and emulating CPUID
  *   arming.c      TIF_NOCPUID and MSR bit 0, the ARCH_SET_CPUID hook
+ *   asked.c       the threads that armed faulting themselves
  *   faultcheck.c  is CPUID faulting real? detection and selftest
  *   tracepoints.c fork, exec, exit and cgroup moves
+ *   testhooks.c   test-only race windows
  */
 #ifndef CPUIDVIRT_INTERNAL_H
 #define CPUIDVIRT_INTERNAL_H
@@ -66,24 +68,30 @@ void cv_rules_apply(const struct cv_rules *r, u32 leaf, u32 subleaf,
 /* A pending resync on behalf of a mover (tracepoints.c, arming.c). */
 struct cv_move {
 	struct callback_head cb;
-	struct task_struct *task;	/* key only, never dereferenced */
+	struct task_struct *task;	/* owner, NULL if the slot is free */
 };
 
-extern struct task_struct *cv_move_owner;
+/* asked.c */
+int cv_asked_init(void);
+void cv_asked_exit(void);
+bool cv_task_asked(struct task_struct *t);
+int cv_asked_set(struct task_struct *t, bool asked);
+unsigned int cv_nr_self_armed(void);
+u64 cv_self_armed_lost(void);
 
 /* arming.c */
-bool cv_task_asked(struct task_struct *t);
-unsigned int cv_nr_self_armed(void);
-int cv_asked_set(struct task_struct *t, bool asked);
-void cv_asked_fork(struct task_struct *parent, struct task_struct *child);
+extern bool cv_unloading;
+extern bool cv_seeding;
+raw_spinlock_t *cv_task_lock(struct task_struct *t);
 bool cv_task_wants_fault(struct task_struct *t);
+bool cv_sync_task_locked(struct task_struct *t);
 bool cv_sync_task(struct task_struct *t);
+bool cv_repair_stale(void);
 void cv_resync_move_cb(struct callback_head *cb);
 void cv_sync_all(void);
 void cv_resync_all(void);
 void cv_resync_this_cpu(void);
 void cv_resync_all_later(void);
-void cv_asked_seed(void);
 int cv_arming_init(void);
 void cv_arming_exit(void);
 
@@ -103,6 +111,8 @@ int cv_selftest(struct cpuidvirt_selftest *st);
 bool cv_selftest_task(struct task_struct *t);
 bool cv_selftest_trap(u32 leaf, u32 out[CPUIDVIRT_NR_REGS]);
 void cv_faultcheck_exit(void);
+int cv_faultcheck_hotplug_init(void);
+void cv_faultcheck_hotplug_exit(void);
 
 /* tracepoints.c */
 int cv_tracepoints_init(void);

@@ -12,6 +12,40 @@
 
 static bool cv_hooked;
 
+/*
+ * Undo every hook, in init's error path and at unload. No profile exists
+ * and the selftest is disarmed, so every set TIF_NOCPUID belongs to a
+ * thread that asked for it, which the kernel maintains by itself: the hooks
+ * stop deciding anything first, then go, and the flags are left alone.
+ * Hooks never registered are skipped by their exit functions.
+ */
+static void cv_unhook(void)
+{
+	WRITE_ONCE(cv_unloading, true);
+	/* Every hook runs with preemption disabled: an RCU reader. */
+	synchronize_rcu();
+	cv_faultcheck_hotplug_exit();
+	cv_emulate_exit();
+	cv_tracepoints_exit();
+	cv_arming_exit();
+	/*
+	 * The kprobes resumed threads in our stubs, which run preemptible:
+	 * wait until every thread has left them (a voluntary switch or user
+	 * mode), as ftrace does for its trampolines.
+	 */
+	synchronize_rcu_tasks();
+	/* Nothing may keep bit 0 for a thread whose flag is clear. */
+	cv_resync_all();
+	cv_asked_exit();
+}
+
+/*
+ * Order matters for the self-armed threads (asked.c): fork and exit are
+ * followed before ARCH_SET_CPUID is hooked, and that before the threads
+ * present are seeded, so nobody's request is lost or outlives its thread.
+ * The #GP hook comes after, the device last: no profile can exist before
+ * every hook is in place.
+ */
 static int __init cv_init(void)
 {
 	int ret;
@@ -25,36 +59,34 @@ static int __init cv_init(void)
 	 * still comes up so that STATUS can say why.
 	 */
 	if (cv_faulting_usable()) {
-		/* "asked" is seeded before fork can consult it ... */
-		ret = cv_arming_init();
-		if (ret)
-			goto err_profiles;
-		ret = cv_tracepoints_init();
-		if (ret)
-			goto err_arming;
-		/* ... and again for children forked before the hook. */
-		cv_asked_seed();
-		ret = cv_emulate_init();
-		if (ret)
-			goto err_tp;
 		cv_hooked = true;
+		ret = cv_asked_init();
+		if (ret)
+			goto err_unhook;
+		WRITE_ONCE(cv_seeding, true);
+		ret = cv_tracepoints_init();
+		if (!ret)
+			ret = cv_arming_init();
+		WRITE_ONCE(cv_seeding, false);
+		/* No fork tracepoint still sees "seeding" once ATTACH works. */
+		synchronize_rcu();
+		if (!ret)
+			ret = cv_emulate_init();
+		if (!ret)
+			ret = cv_faultcheck_hotplug_init();
+		if (ret)
+			goto err_unhook;
 	}
 	ret = cv_device_init();
 	if (ret)
-		goto err_hooks;
+		goto err_unhook;
 	pr_info("version %s loaded, CPUID faulting state %d\n",
 		CPUIDVIRT_VERSION, cv_fault_state());
 	return 0;
 
-err_hooks:
-	if (!cv_hooked)
-		goto err_profiles;
-	cv_emulate_exit();
-err_tp:
-	cv_tracepoints_exit();
-err_arming:
-	cv_arming_exit();
-err_profiles:
+err_unhook:
+	if (cv_hooked)
+		cv_unhook();
 	cv_profiles_exit();
 	return ret;
 }
@@ -62,26 +94,10 @@ err_profiles:
 static void __exit cv_exit(void)
 {
 	cv_device_exit();
-	if (!cv_hooked)
-		goto out;
-	/* No profile is left (each pins the module); only asked threads fault. */
-	cv_tracepoints_exit();
-	cv_faultcheck_exit();
-	cv_sync_all();
-	cv_emulate_exit();
-	cv_arming_exit();
-	/*
-	 * The kprobes resumed threads in our stubs, which run preemptible:
-	 * wait until every thread has left them (a voluntary switch or user
-	 * mode), as ftrace does for its trampolines.
-	 */
-	synchronize_rcu_tasks();
-	/*
-	 * Nothing may keep bit 0 for a thread whose flag is clear. Only the
-	 * CPUs: the "asked" table is gone, the flags are already right.
-	 */
-	cv_resync_all();
-out:
+	if (cv_hooked) {
+		cv_faultcheck_exit();
+		cv_unhook();
+	}
 	cv_profiles_exit();
 }
 

@@ -345,29 +345,47 @@ static void cv_fill_entry(struct cpuidvirt_list_entry *e,
 	strscpy(e->name, p->name, sizeof(e->name));
 }
 
+/*
+ * Entries are copied out of a snapshot taken under the lock, never while
+ * holding it: a user buffer that faults slowly (userfaultfd, FUSE) must
+ * not stall ATTACH, DETACH and QUERY.
+ */
 int cv_list(struct cpuidvirt_list *l)
 {
 	struct cpuidvirt_list_entry __user *ue = u64_to_user_ptr(l->entries);
-	struct cpuidvirt_list_entry e;
+	struct cpuidvirt_list_entry *snap = NULL;
+	u32 cap = min_t(u32, l->nr_entries, CPUIDVIRT_MAX_PROFILES);
 	struct cv_profile *p;
-	u32 n = 0;
+	u32 n, room;
 	int ret = 0;
 
 	if (l->flags || l->pad)
 		return -EINVAL;
-
-	mutex_lock(&cv_profiles_lock);
-	list_for_each_entry(p, &cv_profile_list, list) {
-		if (n < l->nr_entries) {
-			cv_fill_entry(&e, p);
-			if (copy_to_user(&ue[n], &e, sizeof(e))) {
-				ret = -EFAULT;
-				break;
-			}
+	for (;;) {
+		/* Room for what exists now and some growth; retry if short. */
+		room = min_t(u32, cap, READ_ONCE(cv_nr) + 64);
+		if (room) {
+			snap = kvmalloc_array(room, sizeof(*snap), GFP_KERNEL);
+			if (!snap)
+				return -ENOMEM;
 		}
-		n++;
+		n = 0;
+		mutex_lock(&cv_profiles_lock);
+		list_for_each_entry(p, &cv_profile_list, list) {
+			if (n < room)
+				cv_fill_entry(&snap[n], p);
+			n++;
+		}
+		mutex_unlock(&cv_profiles_lock);
+		if (min(n, cap) <= room)
+			break;
+		kvfree(snap);
+		snap = NULL;
 	}
-	mutex_unlock(&cv_profiles_lock);
+	if (min(n, cap) &&
+	    copy_to_user(ue, snap, array_size(min(n, cap), sizeof(*snap))))
+		ret = -EFAULT;
+	kvfree(snap);
 	l->nr_entries = n;
 	return ret;
 }

@@ -12,47 +12,74 @@
 
 #include <linux/binfmts.h>
 #include <linux/cgroup.h>
+#include <linux/delay.h>
 #include <linux/sched/signal.h>
-#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/task_work.h>
 #include <linux/tracepoint.h>
 
 #include "internal.h"
 
+/*
+ * The child gets its flag before it first runs. Full barrier: pairs with
+ * cv_sync_all(), so a child the ATTACH/DETACH walk cannot see yet sees
+ * the published change here (copy_process() put it on the task list
+ * before this tracepoint).
+ */
 static void cv_tp_fork(void *data, struct task_struct *parent,
 		       struct task_struct *child)
 {
-	cv_asked_fork(parent, child);
-	rcu_read_lock();
-	cv_sync_task(child);
-	rcu_read_unlock();
+	unsigned long flags;
+	bool asked;
+
+	if (READ_ONCE(cv_unloading) || (child->flags & PF_KTHREAD))
+		return;
+	smp_mb();
+	raw_spin_lock_irqsave(cv_task_lock(child), flags);
+	/* Thread flags are copied: while seeding, the child's is "asked". */
+	asked = cv_task_asked(parent) ||
+		(READ_ONCE(cv_seeding) && test_tsk_thread_flag(child, TIF_NOCPUID));
+	if (asked && cv_asked_set(child, true))
+		pr_warn_ratelimited("pid %d loses its inherited ARCH_SET_CPUID state (no free entry)\n",
+				    task_pid_nr(child));
+	cv_sync_task_locked(child);
+	raw_spin_unlock_irqrestore(cv_task_lock(child), flags);
 }
 
 static void cv_tp_exec(void *data, struct task_struct *p, pid_t old_pid,
 		       struct linux_binprm *bprm)
 {
+	unsigned long flags;
+
+	if (READ_ONCE(cv_unloading))
+		return;
+	raw_spin_lock_irqsave(cv_task_lock(p), flags);
 	/* exec forgets ARCH_SET_CPUID, as the kernel does. */
 	cv_asked_set(p, false);
-	rcu_read_lock();
-	cv_sync_task(p);
-	rcu_read_unlock();
+	cv_sync_task_locked(p);
 	/* Tracepoints run with preemption disabled: current stays here. */
 	if (p == current)
 		cv_resync_this_cpu();
+	raw_spin_unlock_irqrestore(cv_task_lock(p), flags);
 }
 
+/* Under p's lock: the load-time seed checks PF_EXITING under it too. */
 static void cv_tp_exit(void *data, struct task_struct *p)
 {
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(cv_task_lock(p), flags);
 	cv_asked_set(p, false);
+	raw_spin_unlock_irqrestore(cv_task_lock(p), flags);
 }
 
 /*
- * The mover with a resync queued and not yet started. One migration fires
- * the tracepoint once per thread, all from one mover under css_set_lock
- * (migrations are serialised by cgroup_mutex), so one task_work is enough.
+ * Pending resyncs of movers. A migration fires the tracepoint once per
+ * thread, all from one mover (migrations are serialised by cgroup_mutex),
+ * so one slot per mover whose task_work has not run yet. Fixed slots: no
+ * allocation in this atomic context (PREEMPT_RT included).
  */
-struct task_struct *cv_move_owner;
+static struct cv_move cv_moves[16];
 
 /*
  * Make the mover (current) resync every CPU before it returns to user
@@ -61,25 +88,29 @@ struct task_struct *cv_move_owner;
  */
 static bool cv_resync_before_return(void)
 {
-	struct cv_move *m;
+	struct cv_move *m, *free = NULL;
+	int i;
 
 	if (current->flags & (PF_KTHREAD | PF_EXITING))
 		return false;
-	if (READ_ONCE(cv_move_owner) == current)
-		return true;
-	m = kmalloc(sizeof(*m), GFP_ATOMIC);
-	if (!m)
+	for (i = 0; i < ARRAY_SIZE(cv_moves); i++)
+		if (READ_ONCE(cv_moves[i].task) == current)
+			return true;
+	for (i = 0; i < ARRAY_SIZE(cv_moves) && !free; i++) {
+		m = &cv_moves[i];
+		if (!cmpxchg(&m->task, NULL, current))
+			free = m;
+	}
+	if (!free)
 		return false;
-	m->task = current;
-	init_task_work(&m->cb, cv_resync_move_cb);
+	init_task_work(&free->cb, cv_resync_move_cb);
 	/* The callback is our code: no unload until it has run. */
 	__module_get(THIS_MODULE);
-	if (task_work_add(current, &m->cb, TWA_RESUME)) {
+	if (task_work_add(current, &free->cb, TWA_RESUME)) {
 		module_put(THIS_MODULE);
-		kfree(m);
+		smp_store_release(&free->task, NULL);
 		return false;
 	}
-	WRITE_ONCE(cv_move_owner, current);
 	return true;
 }
 
@@ -91,6 +122,8 @@ static void cv_tp_cgroup_attach(void *data, struct cgroup *dst_cgrp,
 	struct task_struct *t;
 	bool changed = false;
 
+	if (READ_ONCE(cv_unloading))
+		return;
 	rcu_read_lock();
 	if (threadgroup) {
 		for_each_thread(task, t)
@@ -141,6 +174,14 @@ void cv_tracepoints_exit(void)
 		cv_tps[i].registered = false;
 	}
 	tracepoint_synchronize_unregister();
+	/*
+	 * A queued task_work runs our code: at unload the module reference
+	 * it holds prevents this, but an init that fails cannot wait for
+	 * references, so wait for the movers to return to user space.
+	 */
+	for (i = 0; i < ARRAY_SIZE(cv_moves); i++)
+		while (smp_load_acquire(&cv_moves[i].task))
+			msleep(1);
 }
 
 int cv_tracepoints_init(void)
