@@ -130,7 +130,7 @@ void cv_resync_move_cb(struct callback_head *cb)
 	struct cv_move *m = container_of(cb, struct cv_move, cb);
 
 	on_each_cpu(cv_resync_ipi, NULL, 1);
-	/* The slot is free again once every CPU is in step. */
+	/* Free the slot only now; pairs with the acquire at unload. */
 	smp_store_release(&m->task, NULL);
 	/*
 	 * The few instructions left after this are covered by
@@ -156,6 +156,7 @@ void cv_sync_all(void)
 
 	if (!cv_faulting_usable())
 		return;
+	/* Publish before walking; pairs with smp_mb() in cv_tp_fork(). */
 	smp_mb();
 	rcu_read_lock();
 	for_each_process_thread(g, t)

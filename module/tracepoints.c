@@ -34,6 +34,7 @@ static void cv_tp_fork(void *data, struct task_struct *parent,
 
 	if (READ_ONCE(cv_unloading) || (child->flags & PF_KTHREAD))
 		return;
+	/* See the child linked, or be seen; pairs with cv_sync_all(). */
 	smp_mb();
 	raw_spin_lock_irqsave(cv_task_lock(child), flags);
 	/* Thread flags are copied: while seeding, the child's is "asked". */
@@ -108,6 +109,7 @@ static bool cv_resync_before_return(void)
 	__module_get(THIS_MODULE);
 	if (task_work_add(current, &free->cb, TWA_RESUME)) {
 		module_put(THIS_MODULE);
+		/* Slot back to free; pairs with the acquire at unload. */
 		smp_store_release(&free->task, NULL);
 		return false;
 	}
@@ -180,8 +182,9 @@ void cv_tracepoints_exit(void)
 	 * references, so wait for the movers to return to user space.
 	 */
 	for (i = 0; i < ARRAY_SIZE(cv_moves); i++)
+		/* Pairs with the release when a callback frees its slot. */
 		while (smp_load_acquire(&cv_moves[i].task))
-			msleep(1);
+			usleep_range(1000, 2000);
 }
 
 int cv_tracepoints_init(void)
