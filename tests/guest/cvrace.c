@@ -68,6 +68,7 @@ struct shared {
 	uint64_t segv_checks, segv_bad;
 	uint32_t askers[MAX_ASKERS];
 	uint32_t nr_askers;
+	uint32_t ready;			/* workers in their cgroup */
 	char badmsg[4][160];
 };
 
@@ -139,11 +140,18 @@ static void check_once(const char *who, int shuttle)
 		want = s1 & 0xffffffff;
 		__atomic_fetch_add(&sh->checks_att, 1, __ATOMIC_RELAXED);
 	}
-	if (r[2] != want)
-		violation("%s pid %d: ecx=%08x, want %08x (%s)", who, getpid(),
-			  r[2], (uint32_t)want,
+	if (r[2] != want) {
+		struct cpuidvirt_query q = { .size = sizeof(q), .pid = gettid() };
+		int armed = -1;
+
+		/* Was the thread unarmed, or its CPU's bit stale? */
+		if (devfd >= 0 && !ioctl(devfd, CPUIDVIRT_IOC_QUERY, &q))
+			armed = q.armed;
+		violation("%s pid %d cpu %d: ecx=%08x, want %08x (%s), armed now %d",
+			  who, getpid(), sched_getcpu(), r[2], (uint32_t)want,
 			  want == sh->native ? "detached: native" :
-					       "attached: masked");
+					       "attached: masked", armed);
+	}
 }
 
 static void write_pid(const char *cg, pid_t pid)
@@ -217,6 +225,7 @@ static pid_t spawn(const char *cg, void (*fn)(void))
 	if (pid)
 		return pid;
 	write_pid(cg, getpid());
+	__atomic_fetch_add(&sh->ready, 1, __ATOMIC_SEQ_CST);
 	fn();
 	_exit(0);
 }
@@ -455,6 +464,9 @@ static int run(const char *mode, const char *b, const char *x, int secs)
 		pids[n++] = spawn(b, spinner);
 	}
 
+	/* The moves below must not race a worker's own move at start. */
+	while (__atomic_load_n(&sh->ready, __ATOMIC_SEQ_CST) < (uint32_t)n)
+		msleep(1);
 	end = time(NULL) + secs;
 	while (time(NULL) < end) {
 		st(&sh->state, TRANSITION);

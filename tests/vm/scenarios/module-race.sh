@@ -43,6 +43,7 @@ printf '%s\n' "$T_OUT" | sed 's/^/    # /'
 widen 1 1000
 t_exit "same storm, decision-to-write windows widened to 1 ms" 0 $R storm $CG/race-b $CG/race-x "$SECS"
 printf '%s\n' "$T_OUT" | sed 's/^/    # /'
+$CV status | sed 's/^/    # /'
 widen 0 0
 cleanup
 t_check "module unloads" rmmod cpuidvirt
