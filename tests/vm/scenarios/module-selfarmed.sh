@@ -38,7 +38,7 @@ z=$(sed -n 's/^zombie=//p' /tmp/race-zombie.out)
 t_eq "the self-armed child is a zombie" Z "$(awk '{print $3}' /proc/"$z"/stat 2>/dev/null)"
 t_check "module loads with the zombie present" modprobe cpuidvirt
 t_eq "the zombie is not tracked as self-armed" 0 "$(self_armed)"
-echo reap >$fifo
+timeout 10 sh -c "echo reap >$fifo"
 wait $zpid
 t_eq "zombie reaped" 0 "$?"
 t_eq "self-armed count back to 0 after the reap" 0 "$(self_armed)"
@@ -49,8 +49,8 @@ t_eq "no CPUID fault was left to the kernel" "$foreign0" \
 
 # A live self-armed task present at modprobe is tracked, and forgotten
 # when it exits.
-rmmod cpuidvirt
-$CV wait 1 $fifo 6 0 >/tmp/race-live.out 2>&1 &
+t_check "module unloads before the self-armed task starts" rmmod cpuidvirt
+$CV asked-wait $fifo 6 0 >/tmp/race-live.out 2>&1 &
 wpid=$!
 i=0
 while ! grep -q '^set0=' /tmp/race-live.out && [ $i -lt 100 ]; do
@@ -59,7 +59,7 @@ while ! grep -q '^set0=' /tmp/race-live.out && [ $i -lt 100 ]; do
 done
 t_check "module loads with a self-armed task present" modprobe cpuidvirt
 t_eq "the live self-armed task is tracked" 1 "$(self_armed)"
-echo quit >$fifo
+timeout 10 sh -c "echo quit >$fifo"
 wait $wpid
 t_eq "self-armed count back to 0 after it exits" 0 "$(self_armed)"
 rm -f $fifo
