@@ -22,7 +22,8 @@ UNIT_HDRS := $(wildcard $(TOP)/tools/cpuidctl/lib/*.h $(TOP)/tools/cpuidctl/lib/
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wmissing-prototypes \
 	-isystem $(TOP)/uapi -I$(TOP)/tools/cpuidctl/lib -I$(TOP)/tools/cpuidctl \
 	-I$(TOP)/tests/unit \
-	-DTEST_DATA_DIR='"$(TOP)/tests/data"' $(shell pkg-config --cflags check json-c)
+	-DTEST_DATA_DIR='"$(TOP)/tests/data"' \
+	-DCPUIDCTL_BIN='"$(TOP)/tools/cpuidctl/cpuidctl"' $(shell pkg-config --cflags check json-c)
 UNIT_LIBS := $(shell pkg-config --libs check json-c)
 UNIT_BIN := $(BUILD)/unit/unit-tests
 UNIT_ASAN_BIN := $(BUILD)/unit/unit-tests-asan
@@ -38,11 +39,13 @@ $(UNIT_ASAN_BIN): $(UNIT_LIB_SRCS) $(UNIT_TEST_SRCS) $(UNIT_HDRS)
 	$(CC) $(UNIT_CFLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer \
 		-o $@ $(UNIT_LIB_SRCS) $(UNIT_TEST_SRCS) $(UNIT_LIBS)
 
-# A build failure still leaves a TAP line, so the summary counts it.
+# A build failure still leaves a TAP line, so the summary counts it. The
+# tests run the cpuidctl binary too (tests/unit/cli.c): it is built first.
 unit-check:
 	@mkdir -p $(BUILD)/results
 	@rm -f $(BUILD)/results/unit.tap
-	@if ! $(MAKE) --no-print-directory -f $(TOP)/mk/cpuidctl.mk \
+	@if ! $(MAKE) --no-print-directory -C $(TOP)/tools/cpuidctl || \
+	    ! $(MAKE) --no-print-directory -f $(TOP)/mk/cpuidctl.mk \
 		TOP=$(TOP) BUILD=$(BUILD) $(UNIT_BIN); then \
 		echo "not ok 1 - unit tests: build failed" > $(BUILD)/results/unit.tap; \
 		exit 1; \
@@ -65,8 +68,10 @@ features-check:
 	fi
 
 unit-valgrind: $(UNIT_BIN)
+	$(MAKE) --no-print-directory -C $(TOP)/tools/cpuidctl
 	CK_FORK=no CK_EXCLUDE_TAGS=native-cpuid valgrind --error-exitcode=1 --leak-check=full \
 		--errors-for-leak-kinds=definite $(UNIT_BIN)
 
 unit-asan: $(UNIT_ASAN_BIN)
+	$(MAKE) --no-print-directory -C $(TOP)/tools/cpuidctl
 	CK_FORK=no $(UNIT_ASAN_BIN)

@@ -55,6 +55,25 @@ Suite *lcd_suite(void);
 Suite *module_data_suite(void);
 Suite *oci_hook_suite(void);
 Suite *fuzz_suite(void);
+Suite *cli_profile_suite(void);
+
+/*
+ * The cpuidctl binary (cli.c), for commands that need neither module nor
+ * host: exit status and the exact text on stdout and stderr.
+ */
+struct cli_result {
+	int rc;
+	char *out, *err;
+};
+/* Run cpuidctl ARG... (NULL-terminated); stdin is empty. Returns rc. */
+int cli_run(struct cli_result *r, const char *arg, ...) __attribute__((sentinel));
+/* The same with argv[0] = "cpuidctl" given and @in as stdin. */
+int cli_runv(struct cli_result *r, const char *in, char *const argv[]);
+/* Assert rc and, unless NULL, exact stdout/stderr; frees the result. */
+void cli_expect(struct cli_result *r, int rc, const char *out, const char *err);
+void cli_free(struct cli_result *r);
+/* Write @text to a temporary file named by @slot (0..7); its path. */
+const char *cli_file(int slot, const char *text);
 
 /* Live host vs `cpuid -1 -r`, as TAP comments only (test_dump.c). */
 void dump_host_info(FILE *tap);
