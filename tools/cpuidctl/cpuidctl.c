@@ -29,6 +29,7 @@ static struct {
 	{ "explain", cmd_explain, &explain_help, "Explains a CPU feature: bit, dependencies, presence" },
 	{ "oci-hook", NULL, &oci_hook_help, "OCI runtime hook: applies a profile to a container" },
 	{ "help", cmd_help, &help_help, "Shows help for a command or for the profile language" },
+	{ "version", cmd_version, &version_help, "Shows the versions of cpuidctl, the module and the kernel" },
 };
 
 static const char main_help[] =
@@ -167,10 +168,8 @@ int main(int argc, char **argv)
 		show_usage(stdout);
 		return EXIT_OK;
 	}
-	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("cpuidctl for cpuidvirt ABI %d\n", CPUIDVIRT_API_VERSION);
-		return EXIT_OK;
-	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		return cmd_version(argc - 1, argv + 1);
 	i = find_subcommand(argv[1]);
 	if (i < 0) {
 		err_msg("invalid subcommand '%s'", argv[1]);

@@ -76,12 +76,13 @@ int cmd_profile(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_version(int argc, char **argv);
 /* Provided by cmd_oci_hook.c when it is built in (weak: the slot stays empty otherwise). */
 int cmd_oci_hook(int argc, char **argv) __attribute__((weak));
 extern const char *const oci_hook_help __attribute__((weak));
 
 extern const char *const status_help, *const load_help, *const selftest_help,
 	*const dump_help, *const profile_help, *const run_help,
-	*const explain_help, *const help_help;
+	*const explain_help, *const help_help, *const version_help;
 
 #endif
