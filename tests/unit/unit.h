@@ -57,6 +57,7 @@ Suite *oci_hook_suite(void);
 Suite *fuzz_suite(void);
 Suite *cli_profile_suite(void);
 Suite *cli_out_suite(void);
+Suite *attach_suite(void);
 
 /*
  * The cpuidctl binary (cli.c), for commands that need neither module nor

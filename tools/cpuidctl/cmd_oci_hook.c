@@ -23,6 +23,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "cpuidctl.h"
 #include "oci_hook.h"
 #include "profile.h"
@@ -409,40 +410,29 @@ static int check_faulting(int fd)
 /*
  * The hook's own messages for ATTACH errors, on purpose not those of
  * 'profile apply': they go to the runtime's log and syslog, faulting was
- * checked just before (check_faulting), and REPLACE is always set.
+ * checked just before (check_faulting), and REPLACE is always set. The
+ * exit codes are those of every command (attach_errno.c).
  */
 static int attach(int fd, int cgfd, const struct profile_compiled *c,
 		  const char *name, const char *cgpath)
 {
+	const struct attach_errno *ae;
 	int e;
 
 	/* REPLACE makes a second createRuntime harmless. */
 	e = -profile_attach_ioctl(fd, c, cgfd, CPUIDVIRT_ATTACH_REPLACE, name);
 	if (!e)
 		return EXIT_OK;
-	switch (e) {
-	case EOPNOTSUPP:
+	ae = attach_errno(e);
+	if (e == EOPNOTSUPP)
 		err_msg("attach to %s: CPUID faulting is not verified on this machine (run 'cpuidctl status')",
 			cgpath);
-		return EXIT_NOFAULT;
-	case EPERM:
-		err_msg("attach to %s: %s: the hook needs CAP_SYS_ADMIN in the initial user namespace",
-			cgpath, strerror(e));
-		return EXIT_FAIL;
-	case ENOSPC:
-		err_msg("attach to %s: %s: the module's profile limit is reached (see 'cpuidctl profile list')",
-			cgpath, strerror(e));
-		return EXIT_FAIL;
-	case E2BIG:
-	case ENOTUNIQ:
-	case ERANGE:
-	case EINVAL:
-		err_msg("attach to %s: %s: the module refused profile %s",
-			cgpath, strerror(e), name);
-		return EXIT_PROFILE;
-	}
-	err_msg("attach to %s: %s", cgpath, strerror(e));
-	return EXIT_FAIL;
+	else if (ae->cause)
+		err_msg("attach profile %s to %s: %s: %s", name, cgpath,
+			strerror(e), ae->cause);
+	else
+		err_msg("attach profile %s to %s: %s", name, cgpath, strerror(e));
+	return ae->exit;
 }
 
 /* ---- the stages ------------------------------------------------------- */

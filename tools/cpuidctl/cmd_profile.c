@@ -73,61 +73,6 @@ int profile_usage(void)
 	return EXIT_OK;
 }
 
-/*
- * Compile @p against @against (this host when NULL). Returns an exit code
- * after printing why; a compile error is prefixed "profile @what: " unless
- * @what is NULL (the diagnostic names the file:line already).
- */
-int profile_compile_against(struct profile *p, const struct cpuid_dump *against,
-			    struct profile_compiled *c, const char *what)
-{
-	struct cpuid_dump host = CPUID_DUMP_INIT;
-	struct diag diag;
-	int ret;
-
-	diag_clear(&diag);
-	if (!against) {
-		ret = cpuid_dump_read_host(&host, -1, &diag);
-		if (ret) {
-			err_msg("reading this host's CPUID: %s", *diag.msg ? diag.msg : strerror(-ret));
-			return EXIT_FAIL;
-		}
-		against = &host;
-	}
-	diag_clear(&diag);
-	memset(c, 0, sizeof(*c));
-	ret = profile_compile(p, against, c, &diag);
-	cpuid_dump_free(&host);
-	if (ret) {
-		if (what)
-			err_msg("profile %s: %s", what, *diag.msg ? diag.msg : strerror(-ret));
-		else
-			err_msg("%s", *diag.msg ? diag.msg : strerror(-ret));
-		return EXIT_PROFILE;
-	}
-	return EXIT_OK;
-}
-
-/*
- * Parse and compile @spec against @against (the host when NULL). Returns
- * an exit code after printing the "file:line: message".
- */
-int profile_prepare(const char *spec, const struct cpuid_dump *against,
-		    struct profile *p, struct profile_compiled *c)
-{
-	struct diag diag;
-	int ret;
-
-	diag_clear(&diag);
-	profile_init(p);
-	ret = profile_load(p, spec, &diag);
-	if (ret) {
-		err_msg("%s", *diag.msg ? diag.msg : strerror(-ret));
-		return EXIT_PROFILE;
-	}
-	return profile_compile_against(p, against, c, NULL);
-}
-
 static int load_dump(const char *path, struct cpuid_dump *d)
 {
 	struct diag diag;
@@ -283,85 +228,6 @@ static int profile_lcd_cmd(int argc, char **argv)
 	return ret;
 }
 
-/*
- * The ATTACH ioctl alone, for 'profile apply', 'run' and the OCI hook:
- * 0 or -errno. @flags are added to the profile's own; @fallback names the
- * profile in LIST when the compiled profile has no name (NULL: none).
- */
-int profile_attach_ioctl(int devfd, const struct profile_compiled *c, int cgfd,
-			 unsigned int flags, const char *fallback)
-{
-	struct cpuidvirt_attach a;
-
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.flags = c->attach_flags | flags;
-	a.cgroup_fd = cgfd;
-	a.nr_rules = c->nr_rules;
-	a.max_basic_leaf = c->max_basic_leaf;
-	a.max_ext_leaf = c->max_ext_leaf;
-	a.rules = (uintptr_t)c->rules;
-	/* LIST shows at most CPUIDVIRT_NAME_LEN - 1 characters of it. */
-	snprintf(a.name, sizeof(a.name), "%.*s", (int)sizeof(a.name) - 1,
-		 *c->name || !fallback ? c->name : fallback);
-	return ioctl(devfd, CPUIDVIRT_IOC_ATTACH, &a) ? -errno : 0;
-}
-
-/* ATTACH with every documented errno turned into cause and fix. */
-int profile_attach(int devfd, const struct profile_compiled *c, int cgfd,
-		   const char *cgpath, bool replace)
-{
-	struct cpuidvirt_status st;
-	int e;
-
-	e = -profile_attach_ioctl(devfd, c, cgfd,
-				  replace ? CPUIDVIRT_ATTACH_REPLACE : 0, NULL);
-	if (!e)
-		return EXIT_OK;
-
-	switch (e) {
-	case EOPNOTSUPP:
-		if (dev_status(devfd, &st)) {
-			err_msg("cannot apply to %s: CPUID faulting is not usable on this machine", cgpath);
-		} else if (st.fault_state == CPUIDVIRT_FAULT_UNVERIFIED) {
-			err_msg("cannot apply to %s: CPUID faulting is unverified: run 'cpuidctl selftest' first",
-				cgpath);
-		} else {
-			err_msg("cannot apply to %s: CPUID faulting is %s: %s",
-				cgpath, fault_state_name(st.fault_state), st.reason);
-			err_msg("profiles cannot work on this machine: it needs a CPU or hypervisor with working CPUID faulting (Intel since Ivy Bridge, KVM guests)");
-		}
-		return EXIT_NOFAULT;
-	case EBADF:
-		err_msg("cgroup %s: not a cgroup v2 directory (is cgroup2 mounted at /sys/fs/cgroup?)", cgpath);
-		return EXIT_FAIL;
-	case EEXIST:
-		err_msg("cgroup %s already has a profile: drop --no-replace to replace it, or 'cpuidctl profile remove %s'",
-			cgpath, cgpath);
-		return EXIT_FAIL;
-	case E2BIG:
-		err_msg("profile %s needs %u rules, the module takes at most %d: simplify it",
-			c->name, c->nr_rules, CPUIDVIRT_MAX_RULES);
-		return EXIT_PROFILE;
-	case ENOTUNIQ:
-	case ERANGE:
-		err_msg("the module rejects profile %s: %s (a bug in cpuidctl's compiler; please report it)",
-			c->name, strerror(e));
-		return EXIT_PROFILE;
-	case ENOSPC:
-		err_msg("%d profiles are attached already, the module's limit: remove unused ones ('cpuidctl profile list')",
-			CPUIDVIRT_MAX_PROFILES);
-		return EXIT_FAIL;
-	case EPERM:
-		err_msg("%s: ATTACH: %s: needs CAP_SYS_ADMIN in the initial user namespace (run as root on the host, not in a container)",
-			CPUIDVIRT_DEV, strerror(e));
-		return EXIT_FAIL;
-	default:
-		err_msg("%s: ATTACH to %s: %s", CPUIDVIRT_DEV, cgpath, strerror(e));
-		return EXIT_FAIL;
-	}
-}
-
 static int profile_apply(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -405,17 +271,6 @@ static int profile_apply(int argc, char **argv)
 	close(devfd);
 	close(cgfd);
 	return ret;
-}
-
-int profile_detach_id(int devfd, uint64_t id)
-{
-	struct cpuidvirt_detach d;
-
-	memset(&d, 0, sizeof(d));
-	d.size = sizeof(d);
-	d.flags = CPUIDVIRT_DETACH_BY_ID;
-	d.cgroup_id = id;
-	return ioctl(devfd, CPUIDVIRT_IOC_DETACH, &d) ? -errno : 0;
 }
 
 static int profile_remove(int argc, char **argv)

@@ -52,11 +52,13 @@ int cgroup_id_to_path(uint64_t id, char *path, size_t len);	/* 0 or -errno */
 int cgroup_self_path(char *path, size_t len);
 uint64_t cgroup_fd_id(int fd);
 
-/* cmd_profile.c, shared with run and the OCI hook */
+/* cmd_profile.c */
+int profile_usage(void);
+
+/* attach.c: compile against this host and attach (apply, run, oci-hook) */
 struct profile;
 struct profile_compiled;
 struct cpuid_dump;
-int profile_usage(void);
 int profile_compile_against(struct profile *p, const struct cpuid_dump *against,
 			    struct profile_compiled *c, const char *what);
 int profile_prepare(const char *spec, const struct cpuid_dump *against,
