@@ -69,6 +69,9 @@ int profile_attach(int devfd, const struct profile_compiled *c, int cgfd,
 		   const char *cgpath, bool replace);
 int profile_detach_id(int devfd, uint64_t id);	/* 0 or -errno */
 
+/* profile subcommands that live in files of their own */
+int profile_check(int argc, char **argv);	/* cmd_profile_check.c */
+
 /* Commands */
 int cmd_status(int argc, char **argv);
 int cmd_load(int argc, char **argv);
