@@ -58,6 +58,7 @@ Suite *fuzz_suite(void);
 Suite *cli_profile_suite(void);
 Suite *cli_out_suite(void);
 Suite *attach_suite(void);
+Suite *cli_diag_suite(void);
 
 /*
  * The cpuidctl binary (cli.c), for commands that need neither module nor

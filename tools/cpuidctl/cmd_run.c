@@ -114,13 +114,16 @@ static int remove_cgroup(int pfd, const char *name)
 	return -1;
 }
 
+/* Shared with main(), which must know where CMD starts to find --help. */
+const struct option run_options[] = {
+	{ "profile", required_argument, NULL, 'p' },
+	{ "cgroup-parent", required_argument, NULL, 'c' },
+	{ NULL, 0, NULL, 0 }
+};
+
 int cmd_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "profile", required_argument, NULL, 'p' },
-		{ "cgroup-parent", required_argument, NULL, 'c' },
-		{ NULL, 0, NULL, 0 }
-	};
+	const struct option *opts = run_options;
 	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	static struct profile p;
 	static struct profile_compiled c;

@@ -105,6 +105,56 @@ bool is_help_arg(const char *arg)
 	return !strcmp(arg, "--help") || !strcmp(arg, "-h") || !strcmp(arg, "help");
 }
 
+static bool is_help_opt(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
+/* Does long option @arg ("--name" or "--name=value") consume the next word? */
+static bool takes_next(const struct option *opts, const char *arg)
+{
+	size_t len;
+
+	if (strncmp(arg, "--", 2) || strchr(arg, '='))
+		return false;
+	arg += 2;
+	len = strlen(arg);
+	for (; opts->name; opts++)
+		if (!strncmp(opts->name, arg, len))
+			return opts->has_arg == required_argument;
+	return false;
+}
+
+/* The options of a command whose first operand ends them: run's CMD. */
+static const struct option *operand_ends_options(const char *cmd)
+{
+	return !strcmp(cmd, "run") ? run_options : NULL;
+}
+
+/*
+ * Is --help or -h anywhere among a command's arguments? Not after "--",
+ * and not inside the command line that 'run' starts: that one belongs to
+ * the command.
+ */
+static bool help_wanted(int argc, char **argv, const struct option *stop)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return false;
+		if (is_help_opt(argv[i]))
+			return true;
+		if (!stop)
+			continue;
+		if (argv[i][0] != '-')
+			return false;
+		if (takes_next(stop, argv[i]))
+			i++;
+	}
+	return false;
+}
+
 int print_help(const char *text)
 {
 	fputs(text, stdout);
@@ -134,11 +184,12 @@ static int show_help(int i)
 }
 
 const char *const help_help =
-"Usage: cpuidctl help [COMMAND]\n"
+"Usage: cpuidctl help [COMMAND [SUBCOMMAND]]\n"
 "\n"
 "Shows the list of commands, or the manual of COMMAND. 'cpuidctl help\n"
 "profile' also describes the profile language. 'cpuidctl COMMAND --help'\n"
-"prints the same text.\n";
+"(or -h, anywhere among COMMAND's arguments but after '--') prints the\n"
+"same text; so does 'cpuidctl help profile show'.\n";
 
 int cmd_help(int argc, char **argv)
 {
@@ -148,12 +199,15 @@ int cmd_help(int argc, char **argv)
 		show_usage(stdout);
 		return EXIT_OK;
 	}
-	if (argc > 2)
-		return usage_error("help", "too many arguments");
 	i = find_subcommand(argv[1]);
 	if (i < 0)
 		return usage_error("help", "unknown command '%s'", argv[1]);
-	return show_help(i);
+	if (argc == 2)
+		return show_help(i);
+	if (argc > 3 || strcmp(argv[1], "profile"))
+		return usage_error("help", "too many arguments");
+	/* 'help profile show': 'profile' itself knows its subcommands. */
+	return cmd_profile(3, (char *[]){ argv[1], argv[2], "--help", NULL });
 }
 
 int main(int argc, char **argv)
@@ -177,7 +231,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	/* Every command answers --help the same way, before parsing anything else. */
-	if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")))
+	if (help_wanted(argc - 1, argv + 1, operand_ends_options(argv[1])))
 		return show_help(i);
 	if (!strcmp(subcommands[i].name, "oci-hook"))
 		return cmd_oci_hook(argc - 1, argv + 1);

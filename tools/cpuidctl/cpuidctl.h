@@ -5,6 +5,7 @@
 #ifndef CPUIDCTL_H
 #define CPUIDCTL_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,6 +86,8 @@ int cmd_version(int argc, char **argv);
 /* Provided by cmd_oci_hook.c when it is built in (weak: the slot stays empty otherwise). */
 int cmd_oci_hook(int argc, char **argv) __attribute__((weak));
 extern const char *const oci_hook_help __attribute__((weak));
+
+extern const struct option run_options[];	/* cmd_run.c */
 
 extern const char *const status_help, *const load_help, *const selftest_help,
 	*const dump_help, *const profile_help, *const run_help,
