@@ -74,6 +74,136 @@ START_TEST(test_cli_check_errors)
 }
 END_TEST
 
+#define HASWELL DUMPS "qemu-Haswell.txt"
+
+/* --diff keeps the rules and levels, and only the rows that differ. */
+START_TEST(test_cli_show_diff)
+{
+	struct cli_result r;
+
+	cli_run(&r, "profile", "show", "--diff", "x86-64-v2", "--against", HASWELL, NULL);
+	cli_expect(&r, 0,
+		"profile: x86-64-v2 (<builtin x86-64-v2>)\n"
+		"host: " HASWELL "\n"
+		"\n"
+		"profile x86-64-v2: 6 rules\n"
+		"  leaf 0x00000001 any subleaf: ecx&=0x81bfeffd\n"
+		"  leaf 0x00000007 subleaf 0x00: ebx&=0x0250b4c6 ecx&=0xc5bfa005 edx&=0xfc3ebee3\n"
+		"  leaf 0x00000007 subleaf 0x01: eax&=0xff5fe34f\n"
+		"  leaf 0x0000000d subleaf 0x01: eax&=0xffffffe0\n"
+		"  leaf 0x80000001 any subleaf: ecx&=0xdfdef61f edx&=0x37bfffff\n"
+		"  leaf 0x80000008 any subleaf: ebx&=0xffffffee\n"
+		"\n"
+		"host level: x86-64-v3\n"
+		"presented level: x86-64-v2\n"
+		"\n"
+		"feature                host  presented reason\n"
+		"pclmulqdq              yes   -         not in x86-64-v2\n"
+		"fma                    yes   -         not in x86-64-v2\n"
+		"movbe                  yes   -         not in x86-64-v2\n"
+		"aes                    yes   -         not in x86-64-v2\n"
+		"xsave                  yes   -         not in x86-64-v2\n"
+		"osxsave                yes   -         not in x86-64-v2\n"
+		"avx                    yes   -         not in x86-64-v2\n"
+		"f16c                   yes   -         not in x86-64-v2\n"
+		"rdrand                 yes   -         not in x86-64-v2\n"
+		"fsgsbase               yes   -         not in x86-64-v2\n"
+		"bmi1                   yes   -         not in x86-64-v2\n"
+		"avx2                   yes   -         not in x86-64-v2\n"
+		"bmi2                   yes   -         not in x86-64-v2\n"
+		"erms                   yes   -         not in x86-64-v2\n"
+		"xsaveopt               yes   -         not in x86-64-v2\n"
+		"abm                    yes   -         not in x86-64-v2\n"
+		"rdtscp                 yes   -         not in x86-64-v2\n"
+		"\n"
+		"17 features differ\n", "");
+}
+END_TEST
+
+START_TEST(test_cli_diff_profiles)
+{
+	const char *v3 = cli_file(0, "baseline x86-64-v3\n");
+	char out[512];
+	struct cli_result r;
+
+	cli_run(&r, "profile", "diff", "--against", HASWELL, "x86-64-v2", "x86-64-v3", NULL);
+	cli_expect(&r, 1,
+		   "A: x86-64-v2 (profile x86-64-v2 on " HASWELL ")\n"
+		   "B: x86-64-v3 (profile x86-64-v3 on " HASWELL ")\n"
+		   "\n"
+		   "feature                A     B     why\n"
+		   "fma                    -     yes   A: not in x86-64-v2\n"
+		   "movbe                  -     yes   A: not in x86-64-v2\n"
+		   "xsave                  -     yes   A: not in x86-64-v2\n"
+		   "osxsave                -     yes   A: not in x86-64-v2\n"
+		   "avx                    -     yes   A: not in x86-64-v2\n"
+		   "f16c                   -     yes   A: not in x86-64-v2\n"
+		   "bmi1                   -     yes   A: not in x86-64-v2\n"
+		   "avx2                   -     yes   A: not in x86-64-v2\n"
+		   "bmi2                   -     yes   A: not in x86-64-v2\n"
+		   "abm                    -     yes   A: not in x86-64-v2\n"
+		   "\n"
+		   "10 features differ\n", "");
+
+	/* The same CPU by two spellings: exit 0. */
+	cli_run(&r, "profile", "diff", "--against", HASWELL, "x86-64-v3", v3, NULL);
+	snprintf(out, sizeof(out),
+		 "A: x86-64-v3 (profile x86-64-v3 on " HASWELL ")\n"
+		 "B: %s (profile %.*s on " HASWELL ")\n"
+		 "\n"
+		 "no feature differs\n", v3,
+		 (int)(strlen(strrchr(v3, '/') + 1) - 8), strrchr(v3, '/') + 1);
+	cli_expect(&r, 0, out, "");
+}
+END_TEST
+
+/* A side is a dump when its first line is a CPU header (cpuid -r too). */
+START_TEST(test_cli_diff_dumps)
+{
+	struct cli_result r;
+
+	cli_run(&r, "profile", "diff", "--against", HASWELL, "x86-64-v2", NEHALEM, NULL);
+	cli_expect(&r, 1,
+		   "A: x86-64-v2 (profile x86-64-v2 on " HASWELL ")\n"
+		   "B: " NEHALEM " (dump)\n"
+		   "\n"
+		   "feature                A     B     why\n"
+		   "arat                   yes   -     B: not on " NEHALEM "\n"
+		   "smep                   yes   -     B: not on " NEHALEM "\n"
+		   "\n"
+		   "2 features differ\n", "");
+	cli_run(&r, "profile", "diff", DUMPS "host-amd-epyc-zen5-allcpus.txt",
+		DUMPS "host-amd-epyc-zen5.txt", NULL);
+	cli_expect(&r, 0,
+		   "A: " DUMPS "host-amd-epyc-zen5-allcpus.txt (dump)\n"
+		   "B: " DUMPS "host-amd-epyc-zen5.txt (dump)\n"
+		   "\n"
+		   "no feature differs\n", "");
+	cli_run(&r, "profile", "diff", NEHALEM, HASWELL, NULL);
+	ck_assert_int_eq(r.rc, 1);
+	ck_assert_ptr_nonnull(strstr(r.out, "\navx2                   -     yes   A: not on " NEHALEM "\n"));
+	cli_free(&r);
+}
+END_TEST
+
+/* Exit status like diff(1): anything above 1 means no comparison. */
+START_TEST(test_cli_diff_errors)
+{
+	struct cli_result r;
+
+	cli_run(&r, "profile", "diff", "x86-64-v2", NULL);
+	cli_expect(&r, 2, "", "cpuidctl profile diff: needs A and B (profiles or dumps)\n"
+		   "Try 'cpuidctl profile diff --help' for usage.\n");
+	cli_run(&r, "profile", "diff", "--against", HASWELL, NEHALEM, HASWELL, NULL);
+	cli_expect(&r, 2, "", "cpuidctl profile diff: --against is the host of a PROFILE side, but A and B are both dumps\n"
+		   "Try 'cpuidctl profile diff --help' for usage.\n");
+	cli_run(&r, "profile", "diff", "--against", DUMPS "nope.txt", "x86-64-v2", "x86-64-v3", NULL);
+	cli_expect(&r, 2, "", "cpuidctl: " DUMPS "nope.txt: cannot open: No such file or directory\n");
+	cli_run(&r, "profile", "diff", "--against", HASWELL, "x86-64-v2", "mask avx3", NULL);
+	cli_expect(&r, 5, "", NULL);
+}
+END_TEST
+
 Suite *cli_profile_suite(void)
 {
 	Suite *s = suite_create("cli-profile");
@@ -82,6 +212,10 @@ Suite *cli_profile_suite(void)
 	tcase_add_test(tc, test_cli_lcd_usage);
 	tcase_add_test(tc, test_cli_check);
 	tcase_add_test(tc, test_cli_check_errors);
+	tcase_add_test(tc, test_cli_show_diff);
+	tcase_add_test(tc, test_cli_diff_profiles);
+	tcase_add_test(tc, test_cli_diff_dumps);
+	tcase_add_test(tc, test_cli_diff_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -19,12 +19,21 @@
 const char *const profile_help =
 "Usage: cpuidctl profile <subcommand> [<args>]\n"
 "\n"
-"  profile show PROFILE [--against DUMP]\n"
+"  profile show [--diff] PROFILE [--against DUMP]\n"
 "      Compiles PROFILE against this host (or against the CPU recorded in\n"
 "      DUMP) and prints the rules the module would get, then every CPU\n"
 "      feature of the host and of the presented CPU side by side, with the\n"
 "      reason for each difference ('masked by profile', 'masked: requires\n"
-"      avx512f', 'not in x86-64-v2', ...). Needs no module.\n"
+"      avx512f', 'not in x86-64-v2', ...). With --diff the table lists\n"
+"      only the features the profile shows differently. Needs no module.\n"
+"\n"
+"  profile diff [--against DUMP] A B\n"
+"      Lists the features that A and B show differently, with why. A and B\n"
+"      are each a PROFILE, as it presents this host (or the CPU of DUMP),\n"
+"      or a dump: a file whose first line that is not blank is 'CPU:' or\n"
+"      'CPU N:' (from 'cpuidctl dump', 'cpuid -1 -r'; of 'cpuid -r', the\n"
+"      first CPU). Exit status like diff(1): 0 no feature differs, 1 some\n"
+"      differ, 2 usage error or unreadable file, 5 invalid profile.\n"
 "\n"
 "  profile lcd [--allow-mixed-vendor] DUMP...\n"
 "      Prints a profile that every one of the hosts DUMP... can present:\n"
@@ -119,11 +128,13 @@ static int profile_show(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "against", required_argument, NULL, 'a' },
+		{ "diff", no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct profile p;
 	static struct profile_compiled c;
 	struct cpuid_dump host = CPUID_DUMP_INIT, seen = CPUID_DUMP_INIT;
+	bool diff_only = false;
 	struct feature_cmp *cmp = NULL;
 	const char *against = NULL;
 	struct diag diag;
@@ -134,6 +145,8 @@ static int profile_show(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (ch == 'a')
 			against = optarg;
+		else if (ch == 'd')
+			diff_only = true;
 		else
 			return opt_error("profile show", ch, argv);
 	}
@@ -176,6 +189,8 @@ static int profile_show(int argc, char **argv)
 	}
 	printf("\n%-22s %-5s %-9s %s\n", "feature", "host", "presented", "reason");
 	for (i = 0; i < n; i++) {
+		if (diff_only && cmp[i].host == cmp[i].presented)
+			continue;
 		printf("%-22s %-5s %-9s %s\n", cmp[i].f->name, yes(cmp[i].host),
 		       yes(cmp[i].presented), cmp[i].why);
 		ndiff += cmp[i].host != cmp[i].presented;
@@ -387,12 +402,13 @@ int cmd_profile(int argc, char **argv)
 		{ "remove", profile_remove },
 		{ "list", profile_list },
 		{ "check", profile_check },
+		{ "diff", profile_diff },
 		{ "validate", profile_check },
 	};
 	size_t i;
 
 	if (argc < 2)
-		return usage_error("profile", "missing subcommand (show, lcd, apply, remove, list, check)");
+		return usage_error("profile", "missing subcommand (show, diff, lcd, apply, remove, list, check)");
 	if (is_help_arg(argv[1]))
 		return profile_usage();
 	for (i = 0; i < ARRAY_SIZE(subs); i++) {
@@ -402,5 +418,5 @@ int cmd_profile(int argc, char **argv)
 			return profile_usage();
 		return subs[i].fn(argc - 1, argv + 1);
 	}
-	return usage_error("profile", "unknown subcommand '%s' (show, lcd, apply, remove, list, check)", argv[1]);
+	return usage_error("profile", "unknown subcommand '%s' (show, diff, lcd, apply, remove, list, check)", argv[1]);
 }

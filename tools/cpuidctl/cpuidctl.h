@@ -72,6 +72,8 @@ int profile_detach_id(int devfd, uint64_t id);	/* 0 or -errno */
 
 /* profile subcommands that live in files of their own */
 int profile_check(int argc, char **argv);	/* cmd_profile_check.c */
+int profile_diff(int argc, char **argv);	/* cmd_profile_diff.c */
+bool is_dump_file(const char *path);		/* cmd_profile_diff.c */
 
 /* Commands */
 int cmd_status(int argc, char **argv);
