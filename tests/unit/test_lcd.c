@@ -134,6 +134,67 @@ START_TEST(test_lcd_vendors)
 }
 END_TEST
 
+#define REC_DUMP(m) TEST_DATA_DIR "/dumps/" m ".txt"
+
+/* The names of @s of one kind (ISA or not), aliases left out, in table order. */
+static void names_of(const struct feature_set *s, bool isa, char *buf, size_t len)
+{
+	const struct cpu_feature *f;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (f = fset_next(s, NULL); f; f = fset_next(s, f))
+		if (!(f->flags & FEAT_ALIAS) && !!(f->flags & FEAT_ISA) == isa)
+			n += snprintf(buf + n, len - n, "%s%s", n ? " " : "", f->name);
+}
+
+/*
+ * The rule of lcd (docs/profile-language.md): the instruction-set
+ * extensions shown are the intersection, exactly, on every host; the
+ * platform features stay each host's own. Two recorded CPUs, Zen 3 and
+ * Zen 4: Zen 4's AVX-512 goes, Zen 3 lacks x2apic... which Zen 4 keeps.
+ */
+START_TEST(test_lcd_recorded_exact)
+{
+	static const char *const isa_want =
+		"pni pclmulqdq ssse3 fma cx16 sse4_1 sse4_2 movbe popcnt aes "
+		"xsave osxsave avx f16c rdrand cx8 cmov mmx fxsr sse sse2 "
+		"fsgsbase bmi1 avx2 bmi2 erms rdseed adx clflushopt clwb "
+		"sha_ni pku vaes vpclmulqdq rdpid fsrm xsaveopt xgetbv1 "
+		"lahf_lm abm sse4a misalignsse 3dnowprefetch mwaitx mmxext "
+		"rdtscp clzero rdpru";
+	const char *names[] = { "zen3", "zen4" };
+	struct cpuid_dump hosts[2];
+	struct diag diag = { 0 };
+	char *text, got[4096], want[4096];
+	int i;
+
+	load_dump(&hosts[0], REC_DUMP("amd-milan-zen3-a00f11"));
+	load_dump(&hosts[1], REC_DUMP("amd-genoa-zen4-a10f11"));
+	ck_assert_int_eq(profile_lcd(hosts, names, 2, 0, &text, &diag), 0);
+	/* No mask line: nothing but ISA features is hidden by name. */
+	ck_assert_ptr_null(strstr(text, "\nmask "));
+	ck_assert_ptr_nonnull(strstr(text, "\n# Platform features that differ stay each host's own:\n#   x2apic la57 "));
+	ck_assert_ptr_nonnull(strstr(text, "\nxsavearea 2432\n"));
+	for (i = 0; i < 2; i++) {
+		struct feature_set shown, own;
+
+		shown_features(text, &hosts[i], &shown, NULL);
+		names_of(&shown, true, got, sizeof(got));
+		ck_assert_str_eq(got, isa_want);
+		cpuid_dump_features(&hosts[i], &own);
+		names_of(&own, false, want, sizeof(want));
+		names_of(&shown, false, got, sizeof(got));
+		ck_assert_msg(!strcmp(got, want), "%s: platform features shown:\n%s\nhost's own:\n%s",
+			      names[i], got, want);
+	}
+	ck_assert_ptr_nonnull(strstr(want, " x2apic "));	/* Zen 4 keeps it */
+	free(text);
+	cpuid_dump_free(&hosts[0]);
+	cpuid_dump_free(&hosts[1]);
+}
+END_TEST
+
 #define QEMU_DUMP(m) TEST_DATA_DIR "/dumps/qemu-" m ".txt"
 
 /* Real dumps of QEMU CPU models, recorded with tests/data/dumps/capture-qemu.sh. */
@@ -254,6 +315,7 @@ Suite *lcd_suite(void)
 	TCase *tc = tcase_create("lcd");
 
 	tcase_add_test(tc, test_lcd_two_hosts);
+	tcase_add_test(tc, test_lcd_recorded_exact);
 	tcase_add_test(tc, test_lcd_one_host_is_identity);
 	tcase_add_test(tc, test_lcd_vendors);
 	tcase_add_test(tc, test_lcd_qemu_models);

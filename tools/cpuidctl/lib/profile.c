@@ -1225,6 +1225,7 @@ int profile_lcd(const struct cpuid_dump *hosts, const char *const *names,
 	uint32_t e_min = ~0U, e_max = 0;
 	size_t i, len = 0, cnt = features_count();
 	FILE *out;
+	bool xsarea;
 	int level;
 
 	*text = NULL;
@@ -1300,6 +1301,12 @@ int profile_lcd(const struct cpuid_dump *hosts, const char *const *names,
 			fset_add(&other, f);
 	}
 	level = x86_level_of(&common, NULL);
+	/* Only matters if XSAVE survives; then the largest area wins. */
+	xsarea = xs_max && xs_max != xs_min &&
+		 fset_has(&common, feature_by_name("xsave"));
+	/* xsavearea hides xsavec: allowing it would be a line without effect. */
+	if (xsarea)
+		fset_del(&isa, feature_by_name("xsavec"));
 
 	out = open_memstream(text, &len);
 	if (!out)
@@ -1333,12 +1340,16 @@ int profile_lcd(const struct cpuid_dump *hosts, const char *const *names,
 		print_set(out, "mask", &any);
 	}
 	print_set(out, "allow", &isa);
+	/*
+	 * Platform features stay each host's own, as baselines leave them:
+	 * the kernel that reads them is each host's, and user space does
+	 * not take code paths on them. Listed for the reader only.
+	 */
 	if (!fset_empty(&other)) {
-		fprintf(out, "# Other CPUID features missing on some host:\n");
-		print_set(out, "mask", &other);
+		fprintf(out, "# Platform features that differ stay each host's own:\n");
+		print_set(out, "#  ", &other);
 	}
-	/* Only matters if XSAVE survives; then the largest area wins. */
-	if (xs_max && xs_max != xs_min && fset_has(&common, feature_by_name("xsave"))) {
+	if (xsarea) {
 		fprintf(out, "# Largest XSAVE area of the hosts (smallest %u):\n",
 			xs_min);
 		fprintf(out, "xsavearea %u\n", xs_max);
