@@ -44,7 +44,7 @@ const char *const oci_hook_help =
 "      If the container has the annotation io.cpuidvirt.profile=NAME,\n"
 "      attach profile NAME to the container's cgroup v2 directory (found\n"
 "      from /proc/<pid>/cgroup, replacing any profile already there).\n"
-"      NAME is a built-in profile (x86-64-v1 .. x86-64-v4) or a file\n"
+"      NAME is a built-in profile (x86-64-v1 .. x86-64-v4, x86-64-v2-aes) or a file\n"
 "      DIR/NAME or DIR/NAME.profile in the profile directory. The cgroup\n"
 "      id is remembered in STATE-DIR/<container id>.\n"
 "  poststop\n"

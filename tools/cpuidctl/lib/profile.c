@@ -519,6 +519,9 @@ static const struct {
 		       "name x86-64-v1\nbaseline x86-64-v1\n" },
 	{ "x86-64-v2", "# psABI level 2: SSE4.2, POPCNT, CX16 (Nehalem class)\n"
 		       "name x86-64-v2\nbaseline x86-64-v2\n" },
+	{ "x86-64-v2-aes", "# x86-64-v2 plus AES-NI and PCLMULQDQ (Westmere class)\n"
+			   "name x86-64-v2-aes\nbaseline x86-64-v2\n"
+			   "allow aes pclmulqdq\n" },
 	{ "x86-64-v3", "# psABI level 3: AVX2, FMA, BMI2 (Haswell class)\n"
 		       "name x86-64-v3\nbaseline x86-64-v3\n" },
 	{ "x86-64-v4", "# psABI level 4: AVX-512 F/BW/CD/DQ/VL (Skylake-SP class)\n"
@@ -528,7 +531,8 @@ static const struct {
 const char *const *profile_builtin_names(void)
 {
 	static const char *const names[] = {
-		"x86-64-v1", "x86-64-v2", "x86-64-v3", "x86-64-v4", NULL
+		"x86-64-v1", "x86-64-v2", "x86-64-v2-aes", "x86-64-v3",
+		"x86-64-v4", NULL
 	};
 
 	return names;
@@ -621,7 +625,7 @@ int profile_load(struct profile *p, const char *spec, struct diag *diag)
 		const char *sug = feature_suggest(spec);
 
 		return diag_set(diag, ENOENT, NULL, 0,
-				"profile '%s' is not a built-in (x86-64-v1, x86-64-v2, x86-64-v3, x86-64-v4), a file, or a feature list like 'avx512f,hle,rtm,xsavearea=2696'%s%s%s",
+				"profile '%s' is not a built-in (x86-64-v1, x86-64-v2, x86-64-v2-aes, x86-64-v3, x86-64-v4), a file, or a feature list like 'avx512f,hle,rtm,xsavearea=2696'%s%s%s",
 				spec, sug ? " (did you mean the feature '" : "",
 				sug ? sug : "", sug ? "'?)" : "");
 	}
@@ -1375,14 +1379,16 @@ const char *profile_help_text(void)
 "\n"
 "A profile describes the CPU that every process of a cgroup sees. It is a\n"
 "text file, one directive per line; '#' starts a comment. A PROFILE argument\n"
-"is a built-in name (x86-64-v1 .. x86-64-v4), a file, or a feature list in\n"
-"libvirtcpuid's VIRT_CPUID_MASK syntax (\"avx512f,hle,rtm,xsavearea=2696\").\n"
+"is a built-in name (x86-64-v1 .. x86-64-v4, x86-64-v2-aes: v2 with aes and\n"
+"pclmulqdq), a file, or a feature list in libvirtcpuid's VIRT_CPUID_MASK\n"
+"syntax (\"avx512f,hle,rtm,xsavearea=2696\").\n"
 "\n"
 "  name NAME               name shown by 'profile list' (default: file name)\n"
 "  baseline x86-64-vN      show only the instruction-set extensions of psABI\n"
 "                          level N (1..4); platform features stay as they are\n"
-"  allow FEATURE...        add extensions to the shown set; with an allow line\n"
-"                          and no baseline, only the listed extensions are shown\n"
+"  allow FEATURE...        keep these extensions too (baseline x86-64-v2 and\n"
+"                          allow aes keep AES-NI); with an allow line and no\n"
+"                          baseline, only the listed extensions are shown\n"
 "  mask FEATURE...         hide features, and every feature that needs them\n"
 "                          (mask avx hides avx2, fma, avx512f, ...)\n"
 "  mask LEAF_SUB_REG_BIT   hide any bit, e.g. 7_0_ebx_5 or 0x80000001_0_ecx_6\n"

@@ -75,7 +75,7 @@ int profile_parse(struct profile *p, const char *text, const char *source,
 		  struct diag *diag);
 
 /*
- * Resolve a PROFILE argument: a built-in name (x86-64-v1 .. x86-64-v4), a
+ * Resolve a PROFILE argument: a built-in name (x86-64-v1 .. x86-64-v4, x86-64-v2-aes), a
  * file path (read and parsed), or a VIRT_CPUID_MASK-style string when it is
  * neither. -ENOENT with a message listing the built-ins when none fits.
  */
