@@ -104,6 +104,16 @@ static int walk_cb(const char *fpath, const struct stat *sb, int type, struct FT
 	return 1;
 }
 
+/* The directory of cgroup @id, absolute (the cgroup2 mount included). */
+int cgroup_id_to_abspath(uint64_t id, char *path, size_t len)
+{
+	walk_id = id;
+	if (nftw(cgroup2_root(), walk_cb, 32, FTW_PHYS | FTW_MOUNT) != 1)
+		return -ENOENT;
+	snprintf(path, len, "%s", walk_path);
+	return 0;
+}
+
 int cgroup_id_to_path(uint64_t id, char *path, size_t len)
 {
 	const char *root = cgroup2_root();

@@ -13,6 +13,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "cpuidctl.h"
 #include "profile.h"
 
@@ -56,9 +58,13 @@ const char *const profile_help =
 "      Detaches the profile of CGROUP (or of the cgroup with id ID, as\n"
 "      printed by 'status', when the directory is already gone).\n"
 "\n"
-"  profile list\n"
+"  profile list [--json]\n"
 "      Prints one line per cgroup that has a profile:\n"
 "      CGROUP PROFILE-NAME rules=N emulated=N\n"
+"      Blanks, backslashes and control characters in CGROUP are escaped as\n"
+"      \\xHH (printf '%b' decodes them); a cgroup already removed shows as\n"
+"      id:ID. With --json, one JSON document (schema cpuidctl.list/1, see\n"
+"      docs/cpuidctl.md).\n"
 "\n"
 "  profile check [--against DUMP]... [--no-host] PROFILE...\n"
 "  profile validate ...\n"
@@ -360,15 +366,41 @@ static int profile_remove(int argc, char **argv)
 	return ret;
 }
 
+static void print_list_line(const struct cpuidvirt_list_entry *e)
+{
+	char name[CPUIDVIRT_NAME_LEN + 1], path[4096];
+
+	memcpy(name, e->name, CPUIDVIRT_NAME_LEN);
+	name[CPUIDVIRT_NAME_LEN] = '\0';
+	if (cgroup_id_to_path(e->cgroup_id, path, sizeof(path)))
+		snprintf(path, sizeof(path), "id:%" PRIu64, (uint64_t)e->cgroup_id);
+	/* Escaped: a cgroup name with a blank must not add a field. */
+	print_escaped(stdout, path);
+	putchar(' ');
+	print_escaped(stdout, *name ? name : "-");
+	printf(" rules=%u emulated=%" PRIu64 "\n", e->nr_rules, (uint64_t)e->emulated);
+}
+
 static int profile_list(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct cpuidvirt_list_entry *e = NULL;
 	unsigned int nr = 0, i;
-	char path[4096];
-	int devfd, ret;
+	bool json = false;
+	int ch, devfd, ret;
 
-	if (argc > 1)
-		return usage_error("profile list", "unexpected argument '%s'", argv[1]);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+		if (ch == 'j')
+			json = true;
+		else
+			return opt_error("profile list", ch, argv);
+	}
+	if (optind < argc)
+		return usage_error("profile list", "unexpected argument '%s'", argv[optind]);
 	devfd = dev_open();
 	if (devfd < 0)
 		return -devfd;
@@ -378,18 +410,17 @@ static int profile_list(int argc, char **argv)
 		err_msg("%s: LIST: %s", CPUIDVIRT_DEV, strerror(-ret));
 		return EXIT_FAIL;
 	}
-	for (i = 0; i < nr; i++) {
-		char name[CPUIDVIRT_NAME_LEN + 1];
+	if (json) {
+		struct json_object *doc = json_doc("list", 1);
 
-		memcpy(name, e[i].name, CPUIDVIRT_NAME_LEN);
-		name[CPUIDVIRT_NAME_LEN] = '\0';
-		if (cgroup_id_to_path(e[i].cgroup_id, path, sizeof(path)))
-			snprintf(path, sizeof(path), "id:%" PRIu64, (uint64_t)e[i].cgroup_id);
-		printf("%s %s rules=%u emulated=%" PRIu64 "\n", path, *name ? name : "-",
-		       e[i].nr_rules, (uint64_t)e[i].emulated);
+		json_object_object_add(doc, "profiles", json_list_entries(e, nr));
+		ret = json_print(doc);
+	} else {
+		for (i = 0; i < nr; i++)
+			print_list_line(&e[i]);
 	}
 	free(e);
-	return EXIT_OK;
+	return ret;
 }
 
 int cmd_profile(int argc, char **argv)

@@ -46,10 +46,20 @@ void print_profiles(const struct cpuidvirt_list_entry *e, unsigned int nr);
 int online_cpus(cpu_set_t *set);
 #endif
 
+/* output.c: escaped text fields, --json documents */
+struct json_object;
+#ifdef EOF
+void print_escaped(FILE *f, const char *s);
+#endif
+struct json_object *json_doc(const char *kind, int version);
+int json_print(struct json_object *o);	/* EXIT_OK or EXIT_FAIL; drops @o */
+struct json_object *json_list_entries(const struct cpuidvirt_list_entry *e, unsigned int nr);
+
 /* cgroup.c: cgroup v2 directories */
 const char *cgroup2_root(void);
 int cgroup_open(const char *arg, char *path, size_t len);	/* fd or -EXIT_* */
 int cgroup_id_to_path(uint64_t id, char *path, size_t len);	/* 0 or -errno */
+int cgroup_id_to_abspath(uint64_t id, char *path, size_t len);	/* 0 or -errno */
 int cgroup_self_path(char *path, size_t len);
 uint64_t cgroup_fd_id(int fd);
 

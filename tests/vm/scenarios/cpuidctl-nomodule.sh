@@ -20,6 +20,11 @@ fi
 t_exit "status without module exits 3" 3 $CTL status
 t_match "status says not loaded" "^module: not loaded$" "$T_OUT"
 t_match "status says how to fix" "the cpuidvirt module is not loaded; run 'cpuidctl load'" "$T_OUT"
+t_exit "status --json without module exits 3" 3 $CTL status --json
+t_match "status --json: module not loaded" '^    "loaded": false$' "$T_OUT"
+t_exit "version without module exits 0" 0 $CTL version
+t_match "version: module not loaded" "^module: not loaded$" "$T_OUT"
+t_exit "list --json without module exits 3" 3 $CTL profile list --json
 t_exit "selftest without module exits 3" 3 $CTL selftest
 t_match "selftest: actionable message" "^cpuidctl: /dev/cpuidvirt: No such file or directory: the cpuidvirt module is not loaded; run 'cpuidctl load'$" "$T_OUT"
 t_exit "list without module exits 3" 3 $CTL profile list

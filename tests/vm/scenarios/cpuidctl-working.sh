@@ -55,6 +55,14 @@ t_match "selftest verdict" "^verdict: verified \\($ncpu of $ncpu CPUs trapped\\)
 t_exit "status exits 0" 0 $CTL status
 t_match "status: module loaded" "^module: loaded, version .*, ABI 1$" "$T_OUT"
 t_match "status: faulting verified" "^faulting: verified" "$T_OUT"
+t_exit "version exits 0" 0 $CTL version
+t_match "version: the module's version and ABI" "^module: [0-9][^ ]*, ABI 1$" "$T_OUT"
+t_exit "status --json exits 0" 0 $CTL status --json
+t_match "status --json: schema" '^  "schema": "cpuidctl.status/1",$' "$T_OUT"
+t_match "status --json: module loaded" '^    "loaded": true,$' "$T_OUT"
+t_match "status --json: ABI" '^    "abi": 1$' "$T_OUT"
+t_match "status --json: faulting state" '^    "state": "verified",$' "$T_OUT"
+t_match "status --json: the profiles array" '^  "profiles": \[$' "$T_OUT"
 
 # --- apply x86-64-v2, compare inside and outside ---------------------------
 rmdir $CG/cvt 2>/dev/null
@@ -64,6 +72,27 @@ t_match "apply names profile and cgroup" "^applied profile x86-64-v2 \\([0-9]+ r
 
 t_exit "list exits 0" 0 $CTL profile list
 t_match "list shows /cvt" "^/cvt x86-64-v2 rules=[0-9]+ emulated=0$" "$T_OUT"
+t_exit "list --json exits 0" 0 $CTL profile list --json
+t_match "list --json: schema" '^  "schema": "cpuidctl.list/1",$' "$T_OUT"
+t_match "list --json: the cgroup's absolute path" "^      \"cgroup\": \"$CG/cvt\",$" "$T_OUT"
+t_match "list --json: its id" "^      \"cgroup_id\": $(stat -c %i $CG/cvt),$" "$T_OUT"
+t_match "list --json: profile name" '^      "profile": "x86-64-v2",$' "$T_OUT"
+t_match "list --json: no leaf clamp" '^      "max_basic_leaf": null,$' "$T_OUT"
+
+# Names with blanks and backslashes stay one field, escaped as \xHH.
+sp="$CG/sp a$(printf '\t')b\\c"
+mkdir "$sp"
+t_exit "apply to a cgroup named with a space, tab and backslash" 0 $CTL profile apply x86-64-v2 "$sp"
+t_exit "list with that cgroup" 0 $CTL profile list
+t_match "list escapes it as \\xHH" '^/sp\\x20a\\x09b\\x5cc x86-64-v2 rules=[0-9]+ emulated=0$' "$T_OUT"
+esc=$(printf '%s\n' "$T_OUT" | sed -n 's/^\(\/sp[^ ]*\) .*/\1/p')
+t_eq "printf %b decodes the listed name" "$sp" "$CG$(printf '%b' "$esc")"
+t_exit "status with that cgroup" 0 $CTL status
+t_match "status escapes it too" '^  /sp\\x20a\\x09b\\x5cc$' "$T_OUT"
+t_exit "list --json with that cgroup" 0 $CTL profile list --json
+t_match "list --json: the name in JSON escapes" '^      "cgroup": "/sys/fs/cgroup/sp a\\tb\\\\c",$' "$T_OUT"
+t_exit "remove it by its decoded name" 0 $CTL profile remove "$CG$(printf '%b' "$esc")"
+rmdir "$sp"
 
 out7=$(reg 7 0 ebx)
 in7=$(in_cg $CG/cvt "$BIN/cpuidq" 7 0 | sed -n 's/.*ebx=\([0-9a-f]*\).*/\1/p')
