@@ -55,12 +55,14 @@ void print_profiles(const struct cpuidvirt_list_entry *e, unsigned int nr)
 
 		memcpy(name, e[i].name, CPUIDVIRT_NAME_LEN);
 		name[CPUIDVIRT_NAME_LEN] = '\0';
-		if (cgroup_id_to_path(e[i].cgroup_id, path, sizeof(path)))
-			snprintf(path, sizeof(path), "(removed cgroup, id %" PRIu64 ")",
-				 (uint64_t)e[i].cgroup_id);
-		printf("  ");
-		print_escaped(stdout, path);
-		printf("\n");
+		/* Escaped: a cgroup name with a newline must not add a line. */
+		if (cgroup_id_to_path(e[i].cgroup_id, path, sizeof(path))) {
+			printf("  (removed cgroup, id %" PRIu64 ")\n", (uint64_t)e[i].cgroup_id);
+		} else {
+			printf("  ");
+			print_escaped(stdout, path);
+			printf("\n");
+		}
 		printf("    profile: %s, %u rules", *name ? name : "(unnamed)", e[i].nr_rules);
 		if (e[i].flags & CPUIDVIRT_ATTACH_CLAMP_BASIC)
 			printf(", max basic leaf 0x%x", e[i].max_basic_leaf);
