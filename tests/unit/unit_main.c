@@ -100,6 +100,7 @@ int main(void)
 	srunner_add_suite(sr, fuzz_suite());
 	srunner_add_suite(sr, cli_profile_suite());
 	srunner_add_suite(sr, builtins_suite());
+	srunner_add_suite(sr, rawbit_suite());
 	srunner_add_suite(sr, cli_out_suite());
 	srunner_add_suite(sr, attach_suite());
 	srunner_add_suite(sr, cli_diag_suite());

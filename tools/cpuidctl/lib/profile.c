@@ -798,6 +798,17 @@ static int compile_fms(const struct profile *p, const struct cpuid_dump *host,
 	return 0;
 }
 
+/*
+ * The named feature a raw bit hits. A leaf without subleaves answers every
+ * subleaf alike, so 1_3_ecx_28 is avx, with its dependents, as 1_0_ecx_28.
+ */
+static const struct cpu_feature *raw_feature(const struct profile_raw_bit *rb)
+{
+	return feature_at(rb->leaf,
+			  cpuid_leaf_has_subleaves(rb->leaf) ? rb->subleaf : 0,
+			  rb->reg, rb->bit);
+}
+
 int profile_compile(const struct profile *p, const struct cpuid_dump *host,
 		    struct profile_compiled *c, struct diag *diag)
 {
@@ -834,7 +845,7 @@ int profile_compile(const struct profile *p, const struct cpuid_dump *host,
 	for (k = 0; k < p->nr_raw; k++) {
 		const struct profile_raw_bit *rb = &p->raw[k];
 
-		f = feature_at(rb->leaf, rb->subleaf, rb->reg, rb->bit);
+		f = raw_feature(rb);
 		if (f)
 			mark(c, f, MR_RAW);
 		else
@@ -1051,8 +1062,7 @@ enum mask_reason profile_reason(const struct profile *p,
 	case MR_RAW:
 		line = 0;
 		for (k = 0; p && k < p->nr_raw; k++)
-			if (feature_at(p->raw[k].leaf, p->raw[k].subleaf,
-				       p->raw[k].reg, p->raw[k].bit) == f)
+			if (raw_feature(&p->raw[k]) == f)
 				line = p->raw[k].line;
 		if (line)
 			snprintf(buf, len, "masked by profile (raw bit %#x_%u_%s_%u, line %d)",
