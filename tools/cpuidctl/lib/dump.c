@@ -502,6 +502,22 @@ int cpuid_dump_print(const struct cpuid_dump *d, FILE *out,
 	return 0;
 }
 
+int cpuid_dump_print_all(const struct cpuid_dump *d, const int *cpus,
+			 size_t n, FILE *out)
+{
+	char header[32];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		snprintf(header, sizeof(header), "CPU %d", cpus[i]);
+		ret = cpuid_dump_print(&d[i], out, header);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* Enumeration -------------------------------------------------------- */
 
 /*

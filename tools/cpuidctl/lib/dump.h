@@ -107,6 +107,13 @@ int cpuid_dump_print(const struct cpuid_dump *d, FILE *out,
 		     const char *header);
 
 /*
+ * Print @n dumps in `cpuid -r` format: "CPU N:" (N from @cpus) and the
+ * entries, block after block. What `cpuidctl dump --all` prints.
+ */
+int cpuid_dump_print_all(const struct cpuid_dump *d, const int *cpus,
+			 size_t n, FILE *out);
+
+/*
  * One execution of CPUID: what the CPU answers to (leaf, subleaf). The
  * native one runs the instruction; tests answer from a recorded dump
  * (cpuid_dump_replay()).
