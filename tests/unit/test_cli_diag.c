@@ -164,6 +164,155 @@ START_TEST(help_issue_examples)
 }
 END_TEST
 
+#define ZEN5 DUMP("host-amd-epyc-zen5.txt")
+
+/* 'explain F --against ZEN5' must print @want (ZEN5's path where "@@" is). */
+static void explain_is(const char *feature, const char *want)
+{
+	struct cli_result r;
+	char *exp = malloc(strlen(want) + strlen(ZEN5) + 1), *at;
+
+	ck_assert(exp);
+	at = strstr(want, "@@");
+	ck_assert(at);
+	sprintf(exp, "%.*s%s%s", (int)(at - want), want, ZEN5, at + 2);
+	cli_run(&r, "explain", feature, "--against", ZEN5, NULL);
+	cli_expect(&r, 0, exp, "");
+	free(exp);
+}
+
+/* Bug 7: the AMD alias copies made mmx "required by: mmx". */
+START_TEST(explain_aliases_exact)
+{
+	explain_is("mmx",
+		"feature: mmx (X86_FEATURE_MMX): Multimedia Extensions\n"
+		"cpuid: leaf 0x1 edx bit 23\n"
+		"alias: leaf 0x80000001 edx bit 23 (AMD's copy, masked with it)\n"
+		"requires: fxsr\n"
+		"required by: mmxext\n"
+		"masking it also masks: mmxext\n"
+		"x86-64 level: part of x86-64-v1 and above\n"
+		"@@: has it\n");
+	explain_is("mba",
+		"feature: mba (X86_FEATURE_MBA): Memory Bandwidth Allocation\n"
+		"cpuid: leaf 0x10 subleaf 0 ebx bit 3\n"
+		"alias: leaf 0x80000008 ebx bit 6 (a second bit of the same feature, masked with it)\n"
+		"requires: (none)\n"
+		"required by: per_thread_mba\n"
+		"masking it also masks: per_thread_mba\n"
+		"x86-64 level: not part of any x86-64 psABI level\n"
+		"@@: does not have it\n");
+	explain_is("avx2",
+		"feature: avx2 (X86_FEATURE_AVX2): AVX2 instructions\n"
+		"cpuid: leaf 0x7 subleaf 0 ebx bit 5\n"
+		"requires: avx\n"
+		"required by: avx_ifma, avx_vnni\n"
+		"masking it also masks: avx_vnni, avx_ifma\n"
+		"x86-64 level: part of x86-64-v3 and above\n"
+		"@@: has it\n");
+}
+END_TEST
+
+/* The line of @out that starts with @prefix, as a malloc()ed string. */
+static char *line_of(const char *out, const char *prefix)
+{
+	const char *p = out;
+	size_t n = strlen(prefix);
+
+	for (; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, prefix, n))
+			return strndup(p + n, strcspn(p + n, "\n"));
+	ck_abort_msg("no '%s' line in: %s", prefix, out);
+	return NULL;
+}
+
+/* ", "-separated @list names no feature twice and never @self. */
+static void assert_list_clean(const char *self, const char *what, char *list)
+{
+	char *names[1024], *tok, *save = NULL;
+	int n = 0, i, j;
+
+	for (tok = strtok_r(list, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		ck_assert_msg(strcmp(tok, self), "explain %s: '%s' names itself", self, what);
+		ck_assert(n < 1024);
+		names[n++] = tok;
+	}
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			ck_assert_msg(strcmp(names[i], names[j]),
+				      "explain %s: '%s' names %s twice", self, what, names[i]);
+}
+
+/* Bug 7, for every feature of the table: fpu, fxsr and their likes. */
+START_TEST(explain_lists_every_feature)
+{
+	static const char *const lists[] = { "requires: ", "required by: ",
+					     "masking it also masks: " };
+	size_t i, k;
+
+	for (i = 0; i < features_count(); i++) {
+		const struct cpu_feature *f = feature_get(i);
+		const char *name = *f->name ? f->name : f->kname;
+		struct cli_result r;
+
+		if (f->flags & FEAT_ALIAS)
+			continue;
+		cli_run(&r, "explain", name, "--against", ZEN5, NULL);
+		ck_assert_msg(r.rc == 0, "explain %s: rc %d: %s", name, r.rc, r.err);
+		for (k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+			char *l = line_of(r.out, lists[k]);
+
+			assert_list_clean(name, lists[k], l);
+			free(l);
+		}
+		cli_free(&r);
+	}
+}
+END_TEST
+
+/* Bug 7: the cases of the issue, exactly but for fpu's long closure. */
+START_TEST(explain_fpu_fxsr)
+{
+	struct cli_result r;
+	char *l;
+
+	cli_run(&r, "explain", "fxsr", "--against", ZEN5, NULL);
+	ck_assert_int_eq(r.rc, 0);
+	l = line_of(r.out, "required by: ");
+	ck_assert_str_eq(l, "cmov, fxsr_opt, mmx, sse, xsave");
+	free(l);
+	l = line_of(r.out, "alias: ");
+	ck_assert_str_eq(l, "leaf 0x80000001 edx bit 24 (AMD's copy, masked with it)");
+	free(l);
+	cli_free(&r);
+	cli_run(&r, "explain", "fpu", "--against", ZEN5, NULL);
+	ck_assert_int_eq(r.rc, 0);
+	l = line_of(r.out, "required by: ");
+	ck_assert_str_eq(l, "fxsr");
+	free(l);
+	l = line_of(r.out, "requires: ");
+	ck_assert_str_eq(l, "(none)");
+	free(l);
+	cli_free(&r);
+}
+END_TEST
+
+/* Bug 6: a bad input prints its error and nothing else. */
+START_TEST(explain_validates_first)
+{
+	struct cli_result r;
+
+	cli_run(&r, "explain", "avx2", "--against", "/nonexistent/nope.txt", NULL);
+	cli_expect(&r, 1, "", "cpuidctl: /nonexistent/nope.txt: cannot open: No such file or directory\n");
+	cli_run(&r, "explain", "avx2", "--against", ZEN5, "--profile", "mask avx3", NULL);
+	ck_assert_int_eq(r.rc, 5);
+	ck_assert_str_eq(r.out, "");
+	cli_free(&r);
+	cli_run(&r, "explain", "avx3", "--against", "/nonexistent/nope.txt", NULL);
+	cli_expect(&r, 2, "", "cpuidctl: unknown feature 'avx3'; did you mean 'avx2'?\n");
+}
+END_TEST
+
 Suite *cli_diag_suite(void)
 {
 	Suite *s = suite_create("cli-diag");
@@ -173,6 +322,14 @@ Suite *cli_diag_suite(void)
 	tcase_add_test(tc, help_anywhere_every_command);
 	tcase_add_test(tc, help_anywhere_profile_subcommands);
 	tcase_add_test(tc, help_issue_examples);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("explain");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, explain_aliases_exact);
+	tcase_add_test(tc, explain_fpu_fxsr);
+	tcase_add_test(tc, explain_lists_every_feature);
+	tcase_add_test(tc, explain_validates_first);
 	suite_add_tcase(s, tc);
 	return s;
 }

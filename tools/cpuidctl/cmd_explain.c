@@ -18,7 +18,8 @@ const char *const explain_help =
 "Explains one CPU feature, named as in /proc/cpuinfo ('avx2', 'sse4_2') or\n"
 "by its kernel name ('X86_FEATURE_AVX2', 'XMM4_2'):\n"
 "\n"
-"  - where it lives: CPUID leaf, subleaf, register and bit;\n"
+"  - where it lives: CPUID leaf, subleaf, register and bit, and its alias\n"
+"    bit if it has one (AMD's copy in leaf 0x80000001 EDX, masked with it);\n"
 "  - which features it requires and which require it (masking it masks\n"
 "    those too, as the kernel's cpuid-deps.c does);\n"
 "  - the lowest x86-64 psABI level (x86-64-v1..v4) that includes it;\n"
@@ -42,6 +43,90 @@ static void print_list(const char *title, const struct cpu_feature **l, size_t n
 	printf("\n");
 }
 
+/*
+ * Drop alias bits (the AMD copies in 0x80000001 EDX, mba's second bit):
+ * they carry their base feature's name, are masked with it and would
+ * otherwise show a feature as depending on itself.
+ */
+static size_t drop_aliases(const struct cpu_feature **l, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (!(l[i]->flags & FEAT_ALIAS))
+			l[k++] = l[i];
+	return k;
+}
+
+static void print_location(const char *title, const struct cpu_feature *f)
+{
+	if (cpuid_leaf_has_subleaves(f->leaf))
+		printf("%s leaf 0x%x subleaf %u %s bit %u", title, f->leaf,
+		       f->subleaf, cpuid_reg_name(f->reg), f->bit);
+	else
+		printf("%s leaf 0x%x %s bit %u", title, f->leaf,
+		       cpuid_reg_name(f->reg), f->bit);
+}
+
+/* Where it lives, its alias copies, its dependencies and its level. */
+static void print_feature(const struct cpu_feature *f)
+{
+	const struct cpu_feature *list[1024], *g;
+	struct feature_set closure, lvl;
+	size_t n;
+	int level;
+
+	printf("feature: %s (X86_FEATURE_%s)%s%s\n", *f->name ? f->name : f->kname, f->kname,
+	       f->desc && *f->desc ? ": " : "", f->desc ? f->desc : "");
+	print_location("cpuid:", f);
+	printf("\n");
+	n = feature_required_by(f, list, ARRAY_SIZE(list));
+	for (size_t i = 0; i < n && i < ARRAY_SIZE(list); i++) {
+		if (!(list[i]->flags & FEAT_ALIAS) || strcmp(list[i]->name, f->name))
+			continue;
+		print_location("alias:", list[i]);
+		printf(" (%s, masked with it)\n", list[i]->leaf == 0x80000001 ?
+		       "AMD's copy" : "a second bit of the same feature");
+	}
+	if (f->flags & FEAT_OS)
+		printf("note: reflects operating-system state, set by the kernel at run time\n");
+
+	n = feature_requires(f, list, ARRAY_SIZE(list));
+	print_list("requires:", list, n < ARRAY_SIZE(list) ? n : ARRAY_SIZE(list));
+	n = feature_required_by(f, list, ARRAY_SIZE(list));
+	n = drop_aliases(list, n < ARRAY_SIZE(list) ? n : ARRAY_SIZE(list));
+	print_list("required by:", list, n);
+	fset_clear(&closure);
+	fset_add(&closure, f);
+	fset_close_dependents(&closure);
+	fset_del(&closure, f);
+	n = 0;
+	for (g = fset_next(&closure, NULL); g && n < ARRAY_SIZE(list); g = fset_next(&closure, g))
+		list[n++] = g;
+	print_list("masking it also masks:", list, drop_aliases(list, n));
+
+	for (level = 1; level <= X86_LEVEL_MAX; level++) {
+		x86_level_features(level, &lvl);
+		if (fset_has(&lvl, f))
+			break;
+	}
+	if (level <= X86_LEVEL_MAX)
+		printf("x86-64 level: part of x86-64-v%d and above\n", level);
+	else
+		printf("x86-64 level: not part of any x86-64 psABI level\n");
+}
+
+static int unknown_feature(const char *name)
+{
+	const char *s = feature_suggest(name);
+
+	if (s)
+		err_msg("unknown feature '%s'; did you mean '%s'?", name, s);
+	else
+		err_msg("unknown feature '%s' (names are those of /proc/cpuinfo)", name);
+	return EXIT_USAGE;
+}
+
 int cmd_explain(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -51,13 +136,12 @@ int cmd_explain(int argc, char **argv)
 	};
 	static struct profile p;
 	static struct profile_compiled c;
-	const struct cpu_feature *f, *list[1024];
+	const struct cpu_feature *f;
 	const char *spec = NULL, *against = NULL;
 	struct cpuid_dump host = CPUID_DUMP_INIT;
-	struct feature_set closure, lvl;
 	struct diag diag;
-	size_t n;
-	int ch, ret, level;
+	char why[128];
+	int ch, ret;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -71,50 +155,10 @@ int cmd_explain(int argc, char **argv)
 	if (argc - optind != 1)
 		return usage_error("explain", argc == optind ? "missing FEATURE" : "too many arguments");
 	f = feature_by_name(argv[optind]);
-	if (!f) {
-		const char *s = feature_suggest(argv[optind]);
+	if (!f)
+		return unknown_feature(argv[optind]);
 
-		if (s)
-			err_msg("unknown feature '%s'; did you mean '%s'?", argv[optind], s);
-		else
-			err_msg("unknown feature '%s' (names are those of /proc/cpuinfo)", argv[optind]);
-		return EXIT_USAGE;
-	}
-
-	printf("feature: %s (X86_FEATURE_%s)%s%s\n", *f->name ? f->name : f->kname, f->kname,
-	       f->desc && *f->desc ? ": " : "", f->desc ? f->desc : "");
-	if (cpuid_leaf_has_subleaves(f->leaf))
-		printf("cpuid: leaf 0x%x subleaf %u %s bit %u\n", f->leaf, f->subleaf,
-		       cpuid_reg_name(f->reg), f->bit);
-	else
-		printf("cpuid: leaf 0x%x %s bit %u\n", f->leaf, cpuid_reg_name(f->reg), f->bit);
-	if (f->flags & FEAT_OS)
-		printf("note: reflects operating-system state, set by the kernel at run time\n");
-
-	n = feature_requires(f, list, ARRAY_SIZE(list));
-	print_list("requires:", list, n < ARRAY_SIZE(list) ? n : ARRAY_SIZE(list));
-	n = feature_required_by(f, list, ARRAY_SIZE(list));
-	print_list("required by:", list, n < ARRAY_SIZE(list) ? n : ARRAY_SIZE(list));
-	fset_clear(&closure);
-	fset_add(&closure, f);
-	fset_close_dependents(&closure);
-	fset_del(&closure, f);
-	n = 0;
-	for (const struct cpu_feature *g = fset_next(&closure, NULL); g && n < ARRAY_SIZE(list);
-	     g = fset_next(&closure, g))
-		list[n++] = g;
-	print_list("masking it also masks:", list, n);
-
-	for (level = 1; level <= X86_LEVEL_MAX; level++) {
-		x86_level_features(level, &lvl);
-		if (fset_has(&lvl, f))
-			break;
-	}
-	if (level <= X86_LEVEL_MAX)
-		printf("x86-64 level: part of x86-64-v%d and above\n", level);
-	else
-		printf("x86-64 level: not part of any x86-64 psABI level\n");
-
+	/* Every input is checked before the first line goes out. */
 	diag_clear(&diag);
 	if (against)
 		ret = cpuid_dump_load(&host, against, -1, &diag);
@@ -125,17 +169,18 @@ int cmd_explain(int argc, char **argv)
 		cpuid_dump_free(&host);
 		return EXIT_FAIL;
 	}
-	printf("%s: %s\n", against ? against : "this host",
-	       cpuid_dump_has(&host, f) ? "has it" : "does not have it");
-
 	if (spec) {
-		char why[128];
-
 		ret = profile_prepare(spec, &host, &p, &c);
 		if (ret) {
 			cpuid_dump_free(&host);
 			return ret;
 		}
+	}
+
+	print_feature(f);
+	printf("%s: %s\n", against ? against : "this host",
+	       cpuid_dump_has(&host, f) ? "has it" : "does not have it");
+	if (spec) {
 		if (!cpuid_dump_has(&host, f)) {
 			printf("profile %s: hides it (the host does not have it)\n", c.name);
 		} else if (fset_has(&c.hidden, f)) {
