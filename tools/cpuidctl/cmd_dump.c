@@ -38,26 +38,70 @@ const char *const dump_help =
 "\n"
 "Exit status: 0 ok, 1 CPU not online or read error, 2 usage error.\n";
 
-static int dump_one(int cpu, const char *header)
+static int read_cpu(int cpu, struct cpuid_dump *d)
 {
-	struct cpuid_dump d = CPUID_DUMP_INIT;
 	struct diag diag;
 	int ret;
 
 	diag_clear(&diag);
-	ret = cpuid_dump_read_host(&d, cpu, &diag);
+	ret = cpuid_dump_read_host(d, cpu, &diag);
 	if (ret) {
 		err_msg("%s", *diag.msg ? diag.msg : strerror(-ret));
-		cpuid_dump_free(&d);
 		return EXIT_FAIL;
 	}
-	ret = cpuid_dump_print(&d, stdout, header);
-	cpuid_dump_free(&d);
+	return EXIT_OK;
+}
+
+static int print_cpu(const struct cpuid_dump *d, const char *header)
+{
+	int ret = cpuid_dump_print(d, stdout, header);
+
 	if (ret) {
 		err_msg("write: %s", strerror(-ret));
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
+}
+
+static int dump_one(int cpu)
+{
+	struct cpuid_dump d = CPUID_DUMP_INIT;
+	int ret;
+
+	ret = read_cpu(cpu, &d);
+	if (!ret)
+		ret = print_cpu(&d, "CPU");
+	cpuid_dump_free(&d);
+	return ret;
+}
+
+/* Every CPU is read before the first line goes out: no half dump on failure. */
+static int dump_all(void)
+{
+	static struct cpuid_dump d[CPU_SETSIZE];
+	cpu_set_t set;
+	char hdr[32];
+	int cpu, ret;
+
+	ret = online_cpus(&set);
+	if (ret) {
+		err_msg("/sys/devices/system/cpu/online: %s: is sysfs mounted?", strerror(-ret));
+		return EXIT_FAIL;
+	}
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		cpuid_dump_init(&d[cpu]);
+		if (!ret && CPU_ISSET(cpu, &set))
+			ret = read_cpu(cpu, &d[cpu]);
+	}
+	for (cpu = 0; cpu < CPU_SETSIZE && !ret; cpu++) {
+		if (!CPU_ISSET(cpu, &set))
+			continue;
+		snprintf(hdr, sizeof(hdr), "CPU %d", cpu);
+		ret = print_cpu(&d[cpu], hdr);
+	}
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		cpuid_dump_free(&d[cpu]);
+	return ret;
 }
 
 int cmd_dump(int argc, char **argv)
@@ -68,7 +112,7 @@ int cmd_dump(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	bool all = false;
-	int cpu = -1, c, ret;
+	int cpu = -1, c;
 	char *end;
 
 	opterr = 0;
@@ -91,24 +135,5 @@ int cmd_dump(int argc, char **argv)
 	if (all && cpu >= 0)
 		return usage_error("dump", "--cpu and --all exclude each other");
 
-	if (!all)
-		return dump_one(cpu, "CPU");
-
-	cpu_set_t set;
-	char hdr[32];
-
-	ret = online_cpus(&set);
-	if (ret) {
-		err_msg("/sys/devices/system/cpu/online: %s: is sysfs mounted?", strerror(-ret));
-		return EXIT_FAIL;
-	}
-	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (!CPU_ISSET(cpu, &set))
-			continue;
-		snprintf(hdr, sizeof(hdr), "CPU %d", cpu);
-		ret = dump_one(cpu, hdr);
-		if (ret)
-			return ret;
-	}
-	return EXIT_OK;
+	return all ? dump_all() : dump_one(cpu);
 }
