@@ -113,6 +113,128 @@ START_TEST(json_option_is_an_option)
 }
 END_TEST
 
+/* The element of array @a whose "name" is @name, asserted present. */
+static struct json_object *by_name(struct json_object *a, const char *name)
+{
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *o = json_object_array_get_idx(a, i);
+
+		if (!strcmp(json_object_get_string(jget(o, "name")), name))
+			return o;
+	}
+	ck_abort_msg("no '%s' in the array", name);
+	return NULL;
+}
+
+static void assert_feature(struct json_object *features, const char *name, bool host,
+			   bool presented, const char *reason)
+{
+	struct json_object *o = by_name(features, name);
+
+	ck_assert_int_eq(json_object_get_boolean(jget(o, "host")), host);
+	ck_assert_int_eq(json_object_get_boolean(jget(o, "presented")), presented);
+	if (reason)
+		ck_assert_str_eq(json_object_get_string(jget(o, "reason")), reason);
+	else
+		ck_assert(json_object_is_type(jget(o, "reason"), json_type_null));
+	ck_assert(json_object_is_type(jget(o, "why"), json_type_string));
+}
+
+START_TEST(show_json)
+{
+	struct json_object *doc, *a, *r = NULL;
+	struct cli_result res;
+	size_t i, differ = 0;
+
+	ck_assert_int_eq(cli_run(&res, "profile", "show", "--json", "x86-64-v2",
+				 "--against", HOST_DUMP, NULL), 0);
+	ck_assert_str_eq(res.err, "");
+	doc = json_doc_of(res.out, "cpuidctl.profile-show/1");
+	ck_assert_str_eq(json_object_get_string(jget(doc, "profile.name")), "x86-64-v2");
+	ck_assert_str_eq(json_object_get_string(jget(doc, "against")), HOST_DUMP);
+	ck_assert_int_eq(json_object_get_int(jget(doc, "host_level")), 4);
+	ck_assert_int_eq(json_object_get_int(jget(doc, "presented_level")), 2);
+	ck_assert(json_object_is_type(jget(doc, "profile.max_basic_leaf"), json_type_null));
+	/* avx2 is CPUID 7.0 EBX bit 5: the rule clears it. */
+	a = jget(doc, "profile.rules");
+	for (i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *o = json_object_array_get_idx(a, i);
+
+		if (json_object_get_int64(jget(o, "leaf")) == 7 &&
+		    json_object_get_int64(jget(o, "subleaf")) == 0)
+			r = o;
+	}
+	ck_assert_msg(r, "no rule for leaf 7 subleaf 0");
+	ck_assert_int_eq(json_object_get_int64(jget(r, "regs.ebx.and")) & (1 << 5), 0);
+	ck_assert_int_eq(json_object_get_int64(jget(r, "regs.eax.and")), 0xffffffff);
+	a = jget(doc, "features");
+	assert_feature(a, "sse4_2", true, true, NULL);
+	assert_feature(a, "avx2", true, false, "baseline");
+	assert_feature(a, "avx512f", true, false, "baseline");
+	for (i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *o = json_object_array_get_idx(a, i);
+
+		differ += json_object_get_boolean(jget(o, "host")) !=
+			  json_object_get_boolean(jget(o, "presented"));
+	}
+	ck_assert_int_gt(differ, 10);
+	ck_assert_int_eq(json_object_get_int64(jget(doc, "differ")), differ);
+	json_object_put(doc);
+	cli_free(&res);
+
+	/* --diff: only the differing features, the same count. */
+	ck_assert_int_eq(cli_run(&res, "profile", "show", "--diff", "--json", "x86-64-v2",
+				 "--against", HOST_DUMP, NULL), 0);
+	doc = json_doc_of(res.out, "cpuidctl.profile-show/1");
+	a = jget(doc, "features");
+	ck_assert_int_eq(json_object_array_length(a), differ);
+	ck_assert_int_eq(json_object_get_int64(jget(doc, "differ")), differ);
+	assert_feature(a, "avx2", true, false, "baseline");
+	json_object_put(doc);
+	cli_free(&res);
+}
+END_TEST
+
+START_TEST(show_json_mask_reasons)
+{
+	const char *f = cli_file(0, "name t\nmask avx\nmax-basic-leaf 0xd\n");
+	struct json_object *doc, *a;
+	struct cli_result res;
+
+	ck_assert_int_eq(cli_run(&res, "profile", "show", f, "--json", "--against",
+				 HOST_DUMP, NULL), 0);
+	doc = json_doc_of(res.out, "cpuidctl.profile-show/1");
+	ck_assert_str_eq(json_object_get_string(jget(doc, "profile.name")), "t");
+	ck_assert_str_eq(json_object_get_string(jget(doc, "profile.source")), f);
+	ck_assert_int_eq(json_object_get_int64(jget(doc, "profile.max_basic_leaf")), 0xd);
+	a = jget(doc, "features");
+	assert_feature(a, "avx", true, false, "mask");
+	assert_feature(a, "avx2", true, false, "dependency");
+	ck_assert_str_eq(json_object_get_string(jget(by_name(a, "avx2"), "why")),
+			 "masked: requires avx");
+	json_object_put(doc);
+	cli_free(&res);
+}
+END_TEST
+
+START_TEST(show_json_errors)
+{
+	const char *f = cli_file(0, "mask avx3\n");
+	struct cli_result res;
+
+	/* An invalid profile: nothing on stdout, the message, exit 5. */
+	ck_assert_int_eq(cli_run(&res, "profile", "show", "--json", f, "--against",
+				 HOST_DUMP, NULL), 5);
+	ck_assert_str_eq(res.out, "");
+	ck_assert_msg(strstr(res.err, ":1: unknown feature 'avx3'"), "%s", res.err);
+	cli_free(&res);
+	ck_assert_int_eq(cli_run(&res, "profile", "show", "--json", "x86-64-v2", "--against",
+				 "/nonexistent/dump", NULL), 1);
+	ck_assert_str_eq(res.out, "");
+	cli_free(&res);
+}
+END_TEST
+
 Suite *cli_out_suite(void)
 {
 	Suite *s = suite_create("cli-out");
@@ -124,6 +246,9 @@ Suite *cli_out_suite(void)
 	tc = tcase_create("json");
 	tcase_add_test(tc, status_json_not_loaded);
 	tcase_add_test(tc, json_option_is_an_option);
+	tcase_add_test(tc, show_json);
+	tcase_add_test(tc, show_json_mask_reasons);
+	tcase_add_test(tc, show_json_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

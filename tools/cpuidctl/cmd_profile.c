@@ -21,13 +21,15 @@
 const char *const profile_help =
 "Usage: cpuidctl profile <subcommand> [<args>]\n"
 "\n"
-"  profile show [--diff] PROFILE [--against DUMP]\n"
+"  profile show [--diff] [--json] PROFILE [--against DUMP]\n"
 "      Compiles PROFILE against this host (or against the CPU recorded in\n"
 "      DUMP) and prints the rules the module would get, then every CPU\n"
 "      feature of the host and of the presented CPU side by side, with the\n"
 "      reason for each difference ('masked by profile', 'masked: requires\n"
 "      avx512f', 'not in x86-64-v2', ...). With --diff the table lists\n"
-"      only the features the profile shows differently. Needs no module.\n"
+"      only the features the profile shows differently. With --json, one\n"
+"      JSON document (schema cpuidctl.profile-show/1, see docs/cpuidctl.md).\n"
+"      Needs no module.\n"
 "\n"
 "  profile diff [--against DUMP] A B\n"
 "      Lists the features that A and B show differently, with why. A and B\n"
@@ -132,21 +134,47 @@ static void print_level(const char *what, const struct cpuid_dump *d)
 		printf("%s: below x86-64-v1\n", what);
 }
 
+static void show_text(const struct profile *p, const struct profile_compiled *c,
+		      const char *against, const struct cpuid_dump *host,
+		      const struct cpuid_dump *seen, const struct feature_cmp *cmp,
+		      size_t n, bool diff_only)
+{
+	size_t i, ndiff = 0;
+
+	printf("profile: %s (%s)\n", c->name[0] ? c->name : p->name, p->source);
+	printf("host: %s\n", against ? against : "this machine");
+	printf("\n");
+	profile_print_rules(c, stdout);
+	printf("\n");
+	print_level("host level", host);
+	print_level("presented level", seen);
+	printf("\n%-22s %-5s %-9s %s\n", "feature", "host", "presented", "reason");
+	for (i = 0; i < n; i++) {
+		if (diff_only && cmp[i].host == cmp[i].presented)
+			continue;
+		printf("%-22s %-5s %-9s %s\n", cmp[i].f->name, yes(cmp[i].host),
+		       yes(cmp[i].presented), cmp[i].why);
+		ndiff += cmp[i].host != cmp[i].presented;
+	}
+	printf("\n%zu features differ\n", ndiff);
+}
+
 static int profile_show(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "against", required_argument, NULL, 'a' },
 		{ "diff", no_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct profile p;
 	static struct profile_compiled c;
 	struct cpuid_dump host = CPUID_DUMP_INIT, seen = CPUID_DUMP_INIT;
-	bool diff_only = false;
+	bool diff_only = false, json = false;
 	struct feature_cmp *cmp = NULL;
 	const char *against = NULL;
 	struct diag diag;
-	size_t n = 0, i, ndiff = 0;
+	size_t n = 0;
 	int ch, ret;
 
 	opterr = 0;
@@ -155,6 +183,8 @@ static int profile_show(int argc, char **argv)
 			against = optarg;
 		else if (ch == 'd')
 			diff_only = true;
+		else if (ch == 'j')
+			json = true;
 		else
 			return opt_error("profile show", ch, argv);
 	}
@@ -174,37 +204,25 @@ static int profile_show(int argc, char **argv)
 	ret = profile_prepare(argv[optind], &host, &p, &c);
 	if (ret)
 		goto out;
-	printf("profile: %s (%s)\n", c.name[0] ? c.name : p.name, p.source);
-	printf("host: %s\n", against ? against : "this machine");
-	printf("\n");
-	profile_print_rules(&c, stdout);
-
+	/* Everything is computed before the first line is printed. */
 	ret = profile_emulate(&c, &host, &seen);
 	if (ret) {
 		err_msg("emulating the profile: %s", strerror(-ret));
 		ret = EXIT_FAIL;
 		goto out;
 	}
-	printf("\n");
-	print_level("host level", &host);
-	print_level("presented level", &seen);
-
 	ret = profile_compare(&p, &c, &host, &cmp, &n);
 	if (ret) {
 		err_msg("comparing: %s", strerror(-ret));
 		ret = EXIT_FAIL;
 		goto out;
 	}
-	printf("\n%-22s %-5s %-9s %s\n", "feature", "host", "presented", "reason");
-	for (i = 0; i < n; i++) {
-		if (diff_only && cmp[i].host == cmp[i].presented)
-			continue;
-		printf("%-22s %-5s %-9s %s\n", cmp[i].f->name, yes(cmp[i].host),
-		       yes(cmp[i].presented), cmp[i].why);
-		ndiff += cmp[i].host != cmp[i].presented;
+	if (json) {
+		ret = profile_show_json(&p, &c, against, &host, &seen, cmp, n, diff_only);
+	} else {
+		show_text(&p, &c, against, &host, &seen, cmp, n, diff_only);
+		ret = EXIT_OK;
 	}
-	printf("\n%zu features differ\n", ndiff);
-	ret = EXIT_OK;
 out:
 	free(cmp);
 	cpuid_dump_free(&host);

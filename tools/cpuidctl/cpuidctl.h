@@ -55,6 +55,16 @@ struct json_object *json_doc(const char *kind, int version);
 int json_print(struct json_object *o);	/* EXIT_OK or EXIT_FAIL; drops @o */
 struct json_object *json_list_entries(const struct cpuidvirt_list_entry *e, unsigned int nr);
 
+/* profile_json.c: 'profile show --json', 'explain --json' */
+struct profile;
+struct profile_compiled;
+struct cpuid_dump;
+struct feature_cmp;
+int profile_show_json(const struct profile *p, const struct profile_compiled *c,
+		      const char *against, const struct cpuid_dump *host,
+		      const struct cpuid_dump *seen, const struct feature_cmp *cmp,
+		      size_t n, bool diff_only);
+
 /* cgroup.c: cgroup v2 directories */
 const char *cgroup2_root(void);
 int cgroup_open(const char *arg, char *path, size_t len);	/* fd or -EXIT_* */
