@@ -64,9 +64,15 @@ static char *builtins_table(void)
 	for (b = profile_builtin_names(); *b; b++) {
 		ck_assert_int_eq(profile_load(&p, *b, &diag), 0);
 		ck_assert_int_eq(profile_compile(&p, NULL, &c, &diag), 0);
-		fprintf(out, "| `%s` | `", *b);
-		definition(out, profile_builtin_text(*b));
-		fputs("` | ", out);
+		fprintf(out, "| `%s` | ", *b);
+		if (profile_is_empty(&p)) {
+			fputs("(nothing: the host as it is)", out);
+		} else {
+			fputc('`', out);
+			definition(out, profile_builtin_text(*b));
+			fputc('`', out);
+		}
+		fputs(" | ", out);
 		hidden_names(out, &c.hidden, true);
 		fputs(" | ", out);
 		hidden_names(out, &c.hidden, false);

@@ -28,7 +28,6 @@
 #include "oci_hook.h"
 #include "profile.h"
 
-#define DEFAULT_PROFILE_DIR	"/etc/cpuidvirt/profiles"
 #define DEFAULT_STATE_DIR	"/run/cpuidvirt"
 #define STATE_MAX_INPUT		(4 << 20)
 
@@ -44,7 +43,8 @@ const char *const oci_hook_help =
 "      If the container has the annotation io.cpuidvirt.profile=NAME,\n"
 "      attach profile NAME to the container's cgroup v2 directory (found\n"
 "      from /proc/<pid>/cgroup, replacing any profile already there).\n"
-"      NAME is a built-in profile (x86-64-v1 .. x86-64-v4, x86-64-v2-aes) or a file\n"
+"      NAME is a built-in profile (x86-64-v1 .. x86-64-v4,\n"
+"      x86-64-v2-aes, host) or a file\n"
 "      DIR/NAME or DIR/NAME.profile in the profile directory. The cgroup\n"
 "      id is remembered in STATE-DIR/<container id>.\n"
 "  poststop\n"
@@ -65,7 +65,8 @@ const char *const oci_hook_help =
 "\n"
 "Options:\n"
 "  --profile-dir DIR  where profile files are looked up (default\n"
-"                     " DEFAULT_PROFILE_DIR ")\n"
+"                     $" PROFILE_DIR_ENV ", else " PROFILE_DIR_DEFAULT ";\n"
+"                     every command looks up bare names there)\n"
 "  --state-dir DIR    where applied profiles are remembered until poststop\n"
 "                     (default " DEFAULT_STATE_DIR ")\n"
 "\n"
@@ -212,16 +213,16 @@ static char *read_file(const char *path)
 }
 
 /*
- * Resolve and compile the annotation's profile against this host.
- * EXIT_PROFILE for an unknown or invalid profile.
+ * Resolve and compile the annotation's profile against this host, the way
+ * every command resolves a bare name, but only built-ins and files in the
+ * profile directory: the annotation is user input. EXIT_PROFILE for an
+ * unknown or invalid profile.
  */
 static int load_profile(const char *name, const char *dir,
 			struct profile_compiled *c)
 {
-	char path[PATH_MAX];
 	struct profile p;
 	struct diag diag;
-	char *text = NULL;
 	int ret;
 
 	if (!oci_name_valid(name)) {
@@ -229,31 +230,10 @@ static int load_profile(const char *name, const char *dir,
 			OCI_ANN_PROFILE, name, dir);
 		return EXIT_PROFILE;
 	}
-	profile_init(&p);
 	diag_clear(&diag);
-	if (profile_builtin_text(name)) {
-		ret = profile_load(&p, name, &diag);
-	} else {
-		/* Only files in the profile directory: the annotation is user input. */
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		text = read_file(path);
-		if (!text && errno == ENOENT) {
-			snprintf(path, sizeof(path), "%s/%s.profile", dir, name);
-			text = read_file(path);
-		}
-		if (!text) {
-			if (errno == ENOENT)
-				err_msg("annotation %s=\"%s\": no such profile: not a built-in and neither %s/%s nor %s/%s.profile exists",
-					OCI_ANN_PROFILE, name, dir, name, dir, name);
-			else
-				err_msg("profile %s: %s", path, strerror(errno));
-			return EXIT_PROFILE;
-		}
-		ret = profile_parse(&p, text, path, &diag);
-		free(text);
-	}
+	ret = profile_resolve(&p, name, dir, PROFILE_NAMES_ONLY, &diag);
 	if (ret) {
-		err_msg("profile %s: %s", name, diag.msg);
+		err_msg("annotation %s=\"%s\": %s", OCI_ANN_PROFILE, name, diag.msg);
 		return EXIT_PROFILE;
 	}
 	return profile_compile_against(&p, NULL, c, name);
@@ -541,7 +521,7 @@ int cmd_oci_hook(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *profile_dir = DEFAULT_PROFILE_DIR, *state_dir = DEFAULT_STATE_DIR;
+	const char *profile_dir = NULL, *state_dir = DEFAULT_STATE_DIR;
 	const char *stage;
 	char err[OCI_ERR_LEN], path[PATH_MAX];
 	struct oci_state s;
@@ -564,6 +544,8 @@ int cmd_oci_hook(int argc, char **argv)
 			return usage_error("oci-hook", "invalid option");
 		}
 	}
+	if (!profile_dir)
+		profile_dir = profile_dir_default();
 	if (optind != argc - 1)
 		return usage_error("oci-hook", "expected exactly one STAGE (createRuntime, prestart or poststop)");
 	stage = argv[optind];

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "profile.h"
+#include "textin.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -526,13 +527,15 @@ static const struct {
 		       "name x86-64-v3\nbaseline x86-64-v3\n" },
 	{ "x86-64-v4", "# psABI level 4: AVX-512 F/BW/CD/DQ/VL (Skylake-SP class)\n"
 		       "name x86-64-v4\nbaseline x86-64-v4\n" },
+	/* The one profile that may be empty: said on purpose. */
+	{ "host", "# this host's CPU as it is: nothing masked\nname host\n" },
 };
 
 const char *const *profile_builtin_names(void)
 {
 	static const char *const names[] = {
 		"x86-64-v1", "x86-64-v2", "x86-64-v2-aes", "x86-64-v3",
-		"x86-64-v4", NULL
+		"x86-64-v4", "host", NULL
 	};
 
 	return names;
@@ -548,93 +551,145 @@ const char *profile_builtin_text(const char *name)
 	return NULL;
 }
 
-static char *read_file(const char *path, struct diag *diag)
+const char *profile_dir_default(void)
 {
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	long len;
+	const char *d = getenv(PROFILE_DIR_ENV);
 
-	if (!f) {
-		diag_set(diag, errno, path, 0, "cannot open profile: %s",
-			 strerror(errno));
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET)) {
-		diag_set(diag, EIO, path, 0, "cannot read profile");
-		goto out;
-	}
-	if (len > 1 << 20) {
-		diag_set(diag, EFBIG, path, 0,
-			 "profile is larger than 1 MiB: not a profile file?");
-		goto out;
-	}
-	buf = malloc(len + 1);
-	if (!buf) {
-		diag_set(diag, ENOMEM, path, 0, "out of memory");
-		goto out;
-	}
-	if (fread(buf, 1, len, f) != (size_t)len) {
-		diag_set(diag, EIO, path, 0, "cannot read profile");
-		free(buf);
-		buf = NULL;
-		goto out;
-	}
-	buf[len] = '\0';
-	if (memchr(buf, '\0', len)) {
-		diag_set(diag, EINVAL, path, 0,
-			 "binary file, not a profile");
-		free(buf);
-		buf = NULL;
-	}
-out:
-	fclose(f);
-	return buf;
+	return d && *d ? d : PROFILE_DIR_DEFAULT;
 }
 
-int profile_load(struct profile *p, const char *spec, struct diag *diag)
+bool profile_is_empty(const struct profile *p)
 {
-	const char *text = profile_builtin_text(spec);
-	struct stat st;
-	char src[PROFILE_SOURCE_LEN];
+	return !p->baseline && !p->has_allow && !fset_count(&p->mask) &&
+	       !p->nr_raw && !p->xsavearea && p->family < 0 && p->model < 0 &&
+	       p->stepping < 0 && !p->has_brand && !p->max_basic_leaf &&
+	       !p->max_ext_leaf;
+}
+
+/* "x86-64-v1, ..., host": the built-ins, for messages. */
+static const char *builtin_list(void)
+{
+	static char list[256];
+	size_t i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(builtins) && n < sizeof(list); i++)
+		n += snprintf(list + n, sizeof(list) - n, "%s%s",
+			      i ? ", " : "", builtins[i].name);
+	return list;
+}
+
+/*
+ * A profile that sets nothing shows the host unchanged: almost always a
+ * mistake (an empty file, a wrong variable), so only 'host' may say so.
+ */
+static int parse_nonempty(struct profile *p, const char *text,
+			  const char *source, struct diag *diag)
+{
+	int ret = profile_parse(p, text, source, diag);
+
+	if (ret || !profile_is_empty(p))
+		return ret;
+	return diag_set(diag, EINVAL, source, 0,
+			"empty profile: it masks nothing, so the cgroup would see this host's CPU unchanged; name what to hide (mask, baseline, allow, ...), or give the built-in profile 'host' to present the host as is");
+}
+
+static int parse_file(struct profile *p, const char *path, struct diag *diag)
+{
+	char *text;
 	int ret;
 
+	ret = textin_read(path, "profile", PROFILE_MAX_SIZE, &text, diag);
+	if (ret)
+		return ret;
+	ret = parse_nonempty(p, text, strcmp(path, "-") ? path : TEXTIN_STDIN_NAME,
+			     diag);
+	free(text);
+	return ret;
+}
+
+/* A bare NAME in @dir: DIR/NAME, else DIR/NAME.profile. 1 if neither exists. */
+static int parse_in_dir(struct profile *p, const char *name, const char *dir,
+			struct diag *diag)
+{
+	static const char *const suffix[] = { "", ".profile" };
+	char path[PROFILE_SOURCE_LEN];
+	struct stat st;
+	size_t i;
+
+	if (!dir || !*name || *name == '.' || strchr(name, '/'))
+		return 1;
+	for (i = 0; i < ARRAY_SIZE(suffix); i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s%s", dir, name,
+				     suffix[i]) >= sizeof(path))
+			return diag_set(diag, ENAMETOOLONG, NULL, 0,
+					"profile directory path too long: %s", dir);
+		if (!stat(path, &st))
+			return parse_file(p, path, diag);
+	}
+	return 1;
+}
+
+static int not_found(const char *spec, const char *dir, struct diag *diag)
+{
+	const char *sug = feature_suggest(spec);
+
+	return diag_set(diag, ENOENT, NULL, 0,
+			"profile '%s' is not a built-in (%s), a file, a profile in %s, or a feature list like 'avx512f,hle,rtm,xsavearea=2696'%s%s%s",
+			spec, builtin_list(), dir ? dir : profile_dir_default(),
+			sug ? " (did you mean the feature '" : "",
+			sug ? sug : "", sug ? "'?)" : "");
+}
+
+int profile_resolve(struct profile *p, const char *spec, const char *dir,
+		    unsigned int flags, struct diag *diag)
+{
+	const char *text = profile_builtin_text(spec);
+	char src[PROFILE_SOURCE_LEN];
+	struct stat st;
+	int ret;
+
+	profile_init(p);
+	if (!*spec)
+		return diag_set(diag, EINVAL, NULL, 0,
+				"empty profile name: give a built-in (%s), a file, or what to mask; 'host' presents the host as is",
+				builtin_list());
 	if (text) {
 		snprintf(src, sizeof(src), "<builtin %s>", spec);
 		return profile_parse(p, text, src, diag);
 	}
-	if (!stat(spec, &st)) {
-		char *buf;
-
-		if (S_ISDIR(st.st_mode))
-			return diag_set(diag, EISDIR, spec, 0,
-					"is a directory, not a profile file");
-		buf = read_file(spec, diag);
-		if (!buf)
-			return diag ? -diag->err : -EIO;
-		ret = profile_parse(p, buf, spec, diag);
-		free(buf);
-		return ret;
-	}
-	if (strchr(spec, '/') || strstr(spec, ".profile"))
-		return diag_set(diag, ENOENT, spec, 0,
-				"no such profile file");
-	ret = profile_parse(p, spec, "<command line>", diag);
-	if (ret && !strchr(spec, ',') && !strchr(spec, '=') &&
-	    !feature_by_name(spec)) {
-		const char *sug = feature_suggest(spec);
-
+	if (flags & PROFILE_NAMES_ONLY) {
+		ret = parse_in_dir(p, spec, dir, diag);
+		if (ret <= 0)
+			return ret;
 		return diag_set(diag, ENOENT, NULL, 0,
-				"profile '%s' is not a built-in (x86-64-v1, x86-64-v2, x86-64-v2-aes, x86-64-v3, x86-64-v4), a file, or a feature list like 'avx512f,hle,rtm,xsavearea=2696'%s%s%s",
-				spec, sug ? " (did you mean the feature '" : "",
-				sug ? sug : "", sug ? "'?)" : "");
+				"no such profile '%s': not a built-in (%s), and neither %s/%s nor %s/%s.profile exists",
+				spec, builtin_list(), dir, spec, dir, spec);
 	}
+	if (!strcmp(spec, "-") || !stat(spec, &st))
+		return parse_file(p, spec, diag);
+	if (strchr(spec, '/'))
+		return diag_set(diag, ENOENT, spec, 0, "no such profile file");
+	ret = parse_in_dir(p, spec, dir, diag);
+	if (ret <= 0)
+		return ret;
+	if (strstr(spec, ".profile"))
+		return diag_set(diag, ENOENT, spec, 0,
+				"no such profile file (nor in %s)", dir);
+	ret = parse_nonempty(p, spec, "<command line>", diag);
+	if (ret && !strchr(spec, ',') && !strchr(spec, '=') &&
+	    !feature_by_name(spec))
+		return not_found(spec, dir, diag);
 	if (!ret) {
 		snprintf(p->name, sizeof(p->name), "%s", spec);
 		if (!valid_name(p->name))
 			snprintf(p->name, sizeof(p->name), "custom");
 	}
 	return ret;
+}
+
+int profile_load(struct profile *p, const char *spec, struct diag *diag)
+{
+	return profile_resolve(p, spec, profile_dir_default(), 0, diag);
 }
 
 /* Compiler ------------------------------------------------------------- */
@@ -1389,9 +1444,13 @@ const char *profile_help_text(void)
 "\n"
 "A profile describes the CPU that every process of a cgroup sees. It is a\n"
 "text file, one directive per line; '#' starts a comment. A PROFILE argument\n"
-"is a built-in name (x86-64-v1 .. x86-64-v4, x86-64-v2-aes: v2 with aes and\n"
-"pclmulqdq), a file, or a feature list in libvirtcpuid's VIRT_CPUID_MASK\n"
-"syntax (\"avx512f,hle,rtm,xsavearea=2696\").\n"
+"is, in this order: a built-in name (x86-64-v1 .. x86-64-v4; x86-64-v2-aes:\n"
+"v2 with aes and pclmulqdq; 'host': the host as it is); '-' for standard\n"
+"input; a file; a NAME found as DIR/NAME or DIR/NAME.profile, DIR being\n"
+"$CPUIDVIRT_PROFILE_DIR or /etc/cpuidvirt/profiles; or a feature list in\n"
+"libvirtcpuid's VIRT_CPUID_MASK syntax\n"
+"(\"avx512f,hle,rtm,xsavearea=2696\"). A profile that sets nothing is an\n"
+"error; 'host' says so on purpose.\n"
 "\n"
 "  name NAME               name shown by 'profile list' (default: file name)\n"
 "  baseline x86-64-vN      show only the instruction-set extensions of psABI\n"

@@ -74,12 +74,33 @@ void profile_init(struct profile *p);
 int profile_parse(struct profile *p, const char *text, const char *source,
 		  struct diag *diag);
 
+#define PROFILE_MAX_SIZE	(1 << 20)	/* bytes of profile text */
+#define PROFILE_DIR_DEFAULT	"/etc/cpuidvirt/profiles"
+#define PROFILE_DIR_ENV		"CPUIDVIRT_PROFILE_DIR"
+
+/* Where bare profile names are looked up: $CPUIDVIRT_PROFILE_DIR or the default. */
+const char *profile_dir_default(void);
+
 /*
- * Resolve a PROFILE argument: a built-in name (x86-64-v1 .. x86-64-v4, x86-64-v2-aes), a
- * file path (read and parsed), or a VIRT_CPUID_MASK-style string when it is
- * neither. -ENOENT with a message listing the built-ins when none fits.
+ * Resolve a PROFILE argument, in this order (docs/cpuidctl.md, "PROFILE"):
+ *   1. a built-in name (x86-64-v1 .. x86-64-v4, x86-64-v2-aes, host);
+ *   2. '-': standard input;
+ *   3. an existing file (a name with a '/' must be one);
+ *   4. a bare NAME in @dir: DIR/NAME, else DIR/NAME.profile;
+ *   5. a VIRT_CPUID_MASK-style feature list.
+ * With PROFILE_NAMES_ONLY (the OCI hook: the name is user input) only 1
+ * and 4. Files are streamed (textin_read). An empty spec, or a profile that
+ * sets nothing but is not the built-in 'host', is -EINVAL. -ENOENT with a
+ * message listing the built-ins when nothing fits.
  */
+#define PROFILE_NAMES_ONLY	(1U << 0)
+int profile_resolve(struct profile *p, const char *spec, const char *dir,
+		    unsigned int flags, struct diag *diag);
+/* profile_resolve() with profile_dir_default() and no flags: every command. */
 int profile_load(struct profile *p, const char *spec, struct diag *diag);
+
+/* True if @p sets nothing at all (only perhaps a name). */
+bool profile_is_empty(const struct profile *p);
 
 /* Names of the built-in profiles, NULL-terminated. */
 const char *const *profile_builtin_names(void);
