@@ -204,6 +204,83 @@ START_TEST(test_cli_diff_errors)
 }
 END_TEST
 
+#define GENOA DUMPS "amd-genoa-zen4-a10f11.txt"
+
+/* @out begins with @head (the rest is explain's usual feature text). */
+static void expect_head(struct cli_result *r, const char *head)
+{
+	ck_assert_msg(r->rc == 0, "exit %d; stderr: %s", r->rc, r->err);
+	ck_assert_msg(!strncmp(r->out, head, strlen(head)), "output:\n%s\nexpected to begin:\n%s",
+		      r->out, head);
+	ck_assert_str_eq(r->err, "");
+	cli_free(r);
+}
+
+START_TEST(test_cli_explain_raw)
+{
+	struct cli_result r;
+
+	cli_run(&r, "explain", "7_0_ebx_5", "--against", GENOA, NULL);
+	expect_head(&r, "raw bit: 7_0_ebx_5 = leaf 0x7 subleaf 0 ebx bit 5\n"
+		    "mask 7_0_ebx_5: the same as 'mask avx2' (it and everything that requires it)\n"
+		    "feature: avx2 (X86_FEATURE_AVX2): AVX2 instructions\n");
+	cli_run(&r, "explain", "1_3_ecx_28", "--against", GENOA, NULL);
+	expect_head(&r, "raw bit: 1_3_ecx_28 = leaf 0x1 ecx bit 28\n"
+		    "note: leaf 0x1 has no subleaves: every subleaf answers alike, so subleaf 3 is subleaf 0\n"
+		    "mask 1_3_ecx_28: the same as 'mask avx' (it and everything that requires it)\n"
+		    "feature: avx (X86_FEATURE_AVX): Advanced Vector Extensions\n");
+	/* AMD's copy: masking it leaves the feature shown. */
+	cli_run(&r, "explain", "0x80000001_0_edx_23", "--against", GENOA, NULL);
+	expect_head(&r, "raw bit: 0x80000001_0_edx_23 = leaf 0x80000001 edx bit 23\n"
+		    "mask 0x80000001_0_edx_23: clears this copy of mmx only; mmx stays shown by its bit in leaf 0x1 edx bit 23: 'mask mmx' hides both\n"
+		    "feature: mmx (X86_FEATURE_MMX): Multimedia Extensions\n");
+	/* No name: the bit on the host and under the profile. */
+	cli_run(&r, "explain", "0x80000001_0_ecx_30", "--against", GENOA,
+		"--profile", "0x80000001_0_ecx_30", NULL);
+	cli_expect(&r, 0,
+		   "raw bit: 0x80000001_0_ecx_30 = leaf 0x80000001 ecx bit 30\n"
+		   "feature: none (no name in the kernel's feature table: reserved, or not known to this cpuidctl)\n"
+		   "mask 0x80000001_0_ecx_30: clears this bit only; no feature requires it\n"
+		   GENOA ": bit set\n"
+		   "profile 0x80000001_0_ecx_30: bit clear\n", "");
+	cli_run(&r, "explain", "0x80000001_0_ecx_30", "--against", GENOA, "--profile", "x86-64-v2", NULL);
+	cli_expect(&r, 0,
+		   "raw bit: 0x80000001_0_ecx_30 = leaf 0x80000001 ecx bit 30\n"
+		   "feature: none (no name in the kernel's feature table: reserved, or not known to this cpuidctl)\n"
+		   "mask 0x80000001_0_ecx_30: clears this bit only; no feature requires it\n"
+		   GENOA ": bit set\n"
+		   "profile x86-64-v2: bit set\n", "");
+	cli_run(&r, "explain", "0x40000100_0_eax_0", "--against", GENOA, NULL);
+	cli_expect(&r, 0,
+		   "raw bit: 0x40000100_0_eax_0 = leaf 0x40000100 eax bit 0\n"
+		   "feature: none (no name in the kernel's feature table: reserved, or not known to this cpuidctl)\n"
+		   "mask 0x40000100_0_eax_0: clears this bit only; no feature requires it\n"
+		   GENOA ": does not report leaf 0x40000100 subleaf 0\n", "");
+}
+END_TEST
+
+/* An invalid raw bit says exactly what is wrong; nothing on stdout. */
+START_TEST(test_cli_explain_raw_bad)
+{
+	static const char *const bad[][2] = {
+		{ "7_0_ebx_99", "bit 99 is out of range (0..31)" },
+		{ "7_0_exx_5", "register 'exx' is not one of eax, ebx, ecx, edx" },
+		{ "7_0_ebx", "expected 4 parts LEAF_SUBLEAF_REG_BIT separated by '_', e.g. 7_0_ebx_5" },
+		{ "0x1000000000_0_eax_1", "leaf 0x1000000000 is above 0xffffffff" },
+		{ "7_x_ebx_5", "subleaf 'x' is not a number (decimal or 0x hex)" },
+	};
+	struct cli_result r;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cli_run(&r, "explain", bad[i][0], "--against", GENOA, NULL);
+		snprintf(err, sizeof(err), "cpuidctl: bad raw bit '%s': %s\n", bad[i][0], bad[i][1]);
+		cli_expect(&r, 2, "", err);
+	}
+}
+END_TEST
+
 Suite *cli_profile_suite(void)
 {
 	Suite *s = suite_create("cli-profile");
@@ -216,6 +293,8 @@ Suite *cli_profile_suite(void)
 	tcase_add_test(tc, test_cli_diff_profiles);
 	tcase_add_test(tc, test_cli_diff_dumps);
 	tcase_add_test(tc, test_cli_diff_errors);
+	tcase_add_test(tc, test_cli_explain_raw);
+	tcase_add_test(tc, test_cli_explain_raw_bad);
 	suite_add_tcase(s, tc);
 	return s;
 }

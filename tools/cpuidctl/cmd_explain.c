@@ -11,9 +11,11 @@
 
 #include "cpuidctl.h"
 #include "profile.h"
+#include "rawbit.h"
 
 const char *const explain_help =
-"Usage: cpuidctl explain FEATURE [--profile PROFILE] [--against DUMP]\n"
+"Usage: cpuidctl explain FEATURE|LEAF_SUBLEAF_REG_BIT [--profile PROFILE]\n"
+"                        [--against DUMP]\n"
 "\n"
 "Explains one CPU feature, named as in /proc/cpuinfo ('avx2', 'sse4_2') or\n"
 "by its kernel name ('X86_FEATURE_AVX2', 'XMM4_2'):\n"
@@ -24,7 +26,12 @@ const char *const explain_help =
 "    those too, as the kernel's cpuid-deps.c does);\n"
 "  - the lowest x86-64 psABI level (x86-64-v1..v4) that includes it;\n"
 "  - whether this host (or the CPU recorded in DUMP) has it;\n"
-"  - with --profile, whether the profile shows it, and if not, why.\n"
+"  - with --profile, whether the profile shows it, and if not, why.\n""\n"
+"A raw bit such as 7_0_ebx_5 or 0x80000001_0_ecx_6 (as 'mask' takes it)\n"
+"is decoded first: the feature it is, and what 'mask' of it does (the\n"
+"same as masking the feature; for AMD's copies in 0x80000001 EDX, that\n"
+"copy only; for a bit without a name, that bit only), then explained like\n"
+"the feature. An invalid raw bit is a usage error that says what is wrong.\n"
 "\n"
 "Needs no module.\n"
 "\n"
@@ -136,7 +143,8 @@ int cmd_explain(int argc, char **argv)
 	};
 	static struct profile p;
 	static struct profile_compiled c;
-	const struct cpu_feature *f;
+	const struct cpu_feature *f, *raw_f = NULL, *alias = NULL;
+	struct cpuid_bit raw;
 	const char *spec = NULL, *against = NULL;
 	struct cpuid_dump host = CPUID_DUMP_INIT;
 	struct diag diag;
@@ -155,6 +163,13 @@ int cmd_explain(int argc, char **argv)
 	if (argc - optind != 1)
 		return usage_error("explain", argc == optind ? "missing FEATURE" : "too many arguments");
 	f = feature_by_name(argv[optind]);
+	if (!f && cpuid_bit_like(argv[optind])) {
+		ret = raw_resolve(argv[optind], &raw, &f, &alias);
+		if (ret || (!f && !alias))
+			return ret ? ret : raw_explain_unnamed(argv[optind], &raw, spec, against);
+		raw_f = f;
+		f = f ? f : feature_by_name(alias->name);
+	}
 	if (!f)
 		return unknown_feature(argv[optind]);
 
@@ -177,6 +192,8 @@ int cmd_explain(int argc, char **argv)
 		}
 	}
 
+	if (raw_f || alias)
+		raw_print_head(argv[optind], &raw, raw_f, alias);
 	print_feature(f);
 	printf("%s: %s\n", against ? against : "this host",
 	       cpuid_dump_has(&host, f) ? "has it" : "does not have it");

@@ -90,6 +90,16 @@ int profile_attach(int devfd, const struct profile_compiled *c, int cgfd,
 		   const char *cgpath, bool replace);
 int profile_detach_id(int devfd, uint64_t id);	/* 0 or -errno */
 
+/* cmd_explain_raw.c: explain of a raw LEAF_SUBLEAF_REG_BIT */
+struct cpuid_bit;
+struct cpu_feature;
+int raw_resolve(const char *arg, struct cpuid_bit *b,
+		const struct cpu_feature **f, const struct cpu_feature **alias);
+void raw_print_head(const char *arg, const struct cpuid_bit *b,
+		    const struct cpu_feature *f, const struct cpu_feature *alias);
+int raw_explain_unnamed(const char *arg, const struct cpuid_bit *b,
+			const char *spec, const char *against);
+
 /* profile subcommands that live in files of their own */
 int profile_check(int argc, char **argv);	/* cmd_profile_check.c */
 int profile_diff(int argc, char **argv);	/* cmd_profile_diff.c */
