@@ -75,32 +75,37 @@ static int dump_one(int cpu)
 	return ret;
 }
 
-/* Every CPU is read before the first line goes out: no half dump on failure. */
+/*
+ * Every CPU is read before the first line goes out: no half dump on
+ * failure. Each is walked as the single-CPU dump walks (read_cpu()) and
+ * printed like 'cpuid -r' by cpuid_dump_print_all(), which the unit tests
+ * check against a recorded 'cpuid -r'.
+ */
 static int dump_all(void)
 {
 	static struct cpuid_dump d[CPU_SETSIZE];
+	static int cpus[CPU_SETSIZE];
 	cpu_set_t set;
-	char hdr[32];
-	int cpu, ret;
+	int cpu, i, n = 0, ret;
 
 	ret = online_cpus(&set);
 	if (ret) {
 		err_msg("/sys/devices/system/cpu/online: %s: is sysfs mounted?", strerror(-ret));
 		return EXIT_FAIL;
 	}
-	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		cpuid_dump_init(&d[cpu]);
-		if (!ret && CPU_ISSET(cpu, &set))
-			ret = read_cpu(cpu, &d[cpu]);
-	}
 	for (cpu = 0; cpu < CPU_SETSIZE && !ret; cpu++) {
 		if (!CPU_ISSET(cpu, &set))
 			continue;
-		snprintf(hdr, sizeof(hdr), "CPU %d", cpu);
-		ret = print_cpu(&d[cpu], hdr);
+		cpuid_dump_init(&d[n]);
+		cpus[n] = cpu;
+		ret = read_cpu(cpu, &d[n++]);
 	}
-	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
-		cpuid_dump_free(&d[cpu]);
+	if (!ret && cpuid_dump_print_all(d, cpus, n, stdout)) {
+		err_msg("write: %s", strerror(EIO));
+		ret = EXIT_FAIL;
+	}
+	for (i = 0; i < n; i++)
+		cpuid_dump_free(&d[i]);
 	return ret;
 }
 
