@@ -62,6 +62,7 @@ Suite *cli_out_suite(void);
 Suite *attach_suite(void);
 Suite *cli_diag_suite(void);
 Suite *profile_input_suite(void);
+Suite *supervise_suite(void);
 
 /*
  * The cpuidctl binary (cli.c), for commands that need neither module nor

@@ -19,6 +19,7 @@
 
 #include "cpuidctl.h"
 #include "profile.h"
+#include "supervise.h"
 
 const char *const run_help =
 "Usage: cpuidctl run --profile PROFILE [--cgroup-parent DIR] [--] CMD [ARGS...]\n"
@@ -41,7 +42,10 @@ const char *const run_help =
 "                        controllers enabled in cgroup.subtree_control unless\n"
 "                        it is the root, or the move fails with EBUSY.\n"
 "\n"
-"SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to cpuidctl are forwarded to CMD.\n"
+"SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to cpuidctl are forwarded to CMD,\n"
+"except the SIGINT and SIGQUIT of the terminal (Ctrl-C, Ctrl-\\): the terminal\n"
+"sends those to CMD itself, which shares cpuidctl's process group, so CMD\n"
+"gets each signal once, as under 'env' or 'systemd-run --scope'.\n"
 "If CMD leaves processes behind in the cgroup, the cgroup and its profile\n"
 "stay (so those processes stay masked) and a warning tells how to remove\n"
 "them later.\n"
@@ -50,14 +54,6 @@ const char *const run_help =
 "127 if CMD was not found, 126 if it could not be executed; before CMD\n"
 "starts, cpuidctl's own codes: 1 runtime failure, 2 usage error, 3 module\n"
 "not loaded, 4 CPUID faulting absent, lying or unverified, 5 invalid profile.\n";
-
-static volatile pid_t child_pid;
-
-static void forward_signal(int sig)
-{
-	if (child_pid > 0)
-		kill(child_pid, sig);
-}
 
 /* clone3() with CLONE_INTO_CGROUP; -1 with errno when the kernel lacks it. */
 static pid_t spawn_into(int cgfd)
@@ -125,16 +121,13 @@ const struct option run_options[] = {
 int cmd_run(int argc, char **argv)
 {
 	const struct option *opts = run_options;
-	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	static struct profile p;
 	static struct profile_compiled c;
 	const char *spec = NULL, *parent = NULL;
 	char self_path[PATH_MAX], parent_path[PATH_MAX], cg_path[PATH_MAX + 64], name[64];
-	struct sigaction sa;
-	int ch, devfd, pfd, cgfd, status, ret;
+	int ch, devfd, pfd, cgfd, ret;
 	uint64_t cgid;
 	pid_t pid;
-	size_t i;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
@@ -190,12 +183,7 @@ int cmd_run(int argc, char **argv)
 	if (ret)
 		goto out_rmdir;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = forward_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	for (i = 0; i < ARRAY_SIZE(fwd); i++)
-		sigaction(fwd[i], &sa, NULL);
+	supervise_begin();
 	fflush(NULL);
 
 	pid = spawn_into(cgfd);
@@ -214,8 +202,7 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	if (pid == 0) {
-		for (i = 0; i < ARRAY_SIZE(fwd); i++)
-			signal(fwd[i], SIG_DFL);
+		supervise_child();
 		exec_child(argv + optind);
 	}
 	if (pid < 0) {
@@ -225,21 +212,11 @@ int cmd_run(int argc, char **argv)
 		ret = EXIT_FAIL;
 		goto out_detach;
 	}
-	child_pid = pid;
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			err_msg("waitpid: %s", strerror(errno));
-			status = 1 << 8;
-			break;
-		}
-	}
-	child_pid = 0;
-	if (WIFEXITED(status))
-		ret = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		ret = 128 + WTERMSIG(status);
-	else
+	ret = supervise_wait(pid);
+	if (ret < 0) {
+		err_msg("waitpid: %s", strerror(errno));
 		ret = EXIT_FAIL;
+	}
 
 out_detach:
 	close(cgfd);
