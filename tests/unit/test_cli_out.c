@@ -235,6 +235,181 @@ START_TEST(show_json_errors)
 }
 END_TEST
 
+/* "a, b" of the JSON array of names @a, "(none)" if empty: the text form. */
+static void names_text(struct json_object *a, char *buf, size_t len)
+{
+	size_t i, n = json_object_array_length(a), off = 0;
+
+	snprintf(buf, len, "%s", n ? "" : " (none)");
+	for (i = 0; i < n; i++) {
+		off = strlen(buf);
+		snprintf(buf + off, len - off, "%s %s", i ? "," : "",
+			 json_object_get_string(json_object_array_get_idx(a, i)));
+	}
+}
+
+/* The JSON lists say what the text lines say, for a feature. */
+static void explain_agrees(const char *name)
+{
+	static const struct { const char *key, *title; } lists[] = {
+		{ "requires", "requires:" },
+		{ "required_by", "required by:" },
+		{ "also_masks", "masking it also masks:" },
+	};
+	struct cli_result text, res;
+	struct json_object *doc;
+	char line[2048];
+
+	ck_assert_int_eq(cli_run(&text, "explain", name, "--against", HOST_DUMP, NULL), 0);
+	ck_assert_int_eq(cli_run(&res, "explain", name, "--against", HOST_DUMP, "--json", NULL), 0);
+	doc = json_doc_of(res.out, "cpuidctl.explain/1");
+	ck_assert_str_eq(json_object_get_string(jget(doc, "feature.name")), name);
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		size_t off = strlen(lists[i].title);
+
+		snprintf(line, sizeof(line), "\n%s", lists[i].title);
+		names_text(jget(doc, lists[i].key), line + off + 1, sizeof(line) - off - 1);
+		strcat(line, "\n");
+		ck_assert_msg(strstr(text.out, line), "%s: '%s' not in:\n%s", name, line + 1, text.out);
+	}
+	json_object_put(doc);
+	cli_free(&text);
+	cli_free(&res);
+}
+
+START_TEST(explain_json)
+{
+	struct json_object *doc, *a;
+	struct cli_result res;
+
+	ck_assert_int_eq(cli_run(&res, "explain", "--json", "mmx", "--profile", "x86-64-v2",
+				 "--against", HOST_DUMP, NULL), 0);
+	ck_assert_str_eq(res.err, "");
+	doc = json_doc_of(res.out, "cpuidctl.explain/1");
+	ck_assert_str_eq(json_object_get_string(jget(doc, "feature.kernel_name")), "MMX");
+	ck_assert_int_eq(json_object_get_int64(jget(doc, "feature.leaf")), 1);
+	ck_assert(json_object_is_type(jget(doc, "feature.subleaf"), json_type_null));
+	ck_assert_str_eq(json_object_get_string(jget(doc, "feature.register")), "edx");
+	ck_assert_int_eq(json_object_get_int(jget(doc, "feature.bit")), 23);
+	a = jget(doc, "feature.aliases");
+	ck_assert_int_eq(json_object_array_length(a), 1);
+	ck_assert_int_eq(json_object_get_int64(jget(json_object_array_get_idx(a, 0), "leaf")),
+			 0x80000001);
+	ck_assert_int_eq(json_object_get_int(jget(doc, "level")), 1);
+	ck_assert_str_eq(json_object_get_string(jget(doc, "against")), HOST_DUMP);
+	ck_assert(json_object_get_boolean(jget(doc, "host_has")));
+	ck_assert_str_eq(json_object_get_string(jget(doc, "profile.name")), "x86-64-v2");
+	ck_assert(json_object_get_boolean(jget(doc, "profile.shows")));
+	ck_assert(json_object_is_type(jget(doc, "profile.reason"), json_type_null));
+	json_object_put(doc);
+	cli_free(&res);
+
+	ck_assert_int_eq(cli_run(&res, "explain", "avx2", "--json", "--profile", "x86-64-v2",
+				 "--against", HOST_DUMP, NULL), 0);
+	doc = json_doc_of(res.out, "cpuidctl.explain/1");
+	ck_assert_int_eq(json_object_get_int64(jget(doc, "feature.subleaf")), 0);
+	ck_assert_int_eq(json_object_get_int(jget(doc, "level")), 3);
+	ck_assert(!json_object_get_boolean(jget(doc, "profile.shows")));
+	ck_assert_str_eq(json_object_get_string(jget(doc, "profile.reason")), "baseline");
+	ck_assert_str_eq(json_object_get_string(jget(doc, "profile.why")), "not in x86-64-v2");
+	json_object_put(doc);
+	cli_free(&res);
+
+	/* A host without it: never shown, no profile reason. */
+	ck_assert_int_eq(cli_run(&res, "explain", "avx512f", "--json", "--profile", "x86-64-v4",
+				 "--against", TEST_DATA_DIR "/dumps/amd-milan-zen3-a00f11.txt",
+				 NULL), 0);
+	doc = json_doc_of(res.out, "cpuidctl.explain/1");
+	ck_assert(!json_object_get_boolean(jget(doc, "host_has")));
+	ck_assert(!json_object_get_boolean(jget(doc, "profile.shows")));
+	ck_assert(json_object_is_type(jget(doc, "profile.reason"), json_type_null));
+	ck_assert_str_eq(json_object_get_string(jget(doc, "profile.why")),
+			 "the host does not have it");
+	json_object_put(doc);
+	cli_free(&res);
+
+	/* Without --profile, "profile" is null; cpuinfo-less features too. */
+	ck_assert_int_eq(cli_run(&res, "explain", "osxsave", "--json", "--against", HOST_DUMP,
+				 NULL), 0);
+	doc = json_doc_of(res.out, "cpuidctl.explain/1");
+	ck_assert(json_object_is_type(jget(doc, "profile"), json_type_null));
+	ck_assert(json_object_get_boolean(jget(doc, "feature.os_state")));
+	json_object_put(doc);
+	cli_free(&res);
+}
+END_TEST
+
+START_TEST(explain_json_lists_match_text)
+{
+	const char *names[] = { "mmx", "fxsr", "fpu", "avx", "avx2", "xsave", "sse4_2", "lm" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		explain_agrees(names[i]);
+}
+END_TEST
+
+START_TEST(explain_json_raw_bits)
+{
+	struct json_object *doc;
+	struct cli_result res;
+
+	/* A raw bit of a named feature: that feature, and how it was named. */
+	ck_assert_int_eq(cli_run(&res, "explain", "7_0_ebx_5", "--json", "--against", HOST_DUMP,
+				 NULL), 0);
+	doc = json_doc_of(res.out, "cpuidctl.explain/1");
+	ck_assert_str_eq(json_object_get_string(jget(doc, "raw_bit.input")), "7_0_ebx_5");
+	ck_assert_str_eq(json_object_get_string(jget(doc, "raw_bit.masks")), "feature");
+	ck_assert_str_eq(json_object_get_string(jget(doc, "feature.name")), "avx2");
+	json_object_put(doc);
+	cli_free(&res);
+
+	/* AMD's copy of mmx: masks that copy only. */
+	ck_assert_int_eq(cli_run(&res, "explain", "0x80000001_0_edx_23", "--json", "--against",
+				 HOST_DUMP, NULL), 0);
+	doc = json_doc_of(res.out, "cpuidctl.explain/1");
+	ck_assert_int_eq(json_object_get_int64(jget(doc, "raw_bit.leaf")), 0x80000001);
+	ck_assert(json_object_is_type(jget(doc, "raw_bit.subleaf"), json_type_null));
+	ck_assert_str_eq(json_object_get_string(jget(doc, "raw_bit.masks")), "this-copy");
+	ck_assert_str_eq(json_object_get_string(jget(doc, "feature.name")), "mmx");
+	json_object_put(doc);
+	cli_free(&res);
+
+	/* A bit without a name: the bit's value on the host and in the profile. */
+	ck_assert_int_eq(cli_run(&res, "explain", "1_0_edx_10", "--json", "--profile",
+				 "x86-64-v2", "--against", HOST_DUMP, NULL), 0);
+	doc = json_doc_of(res.out, "cpuidctl.explain/1");
+	ck_assert_str_eq(json_object_get_string(jget(doc, "raw_bit.masks")), "this-bit");
+	ck_assert(json_object_is_type(jget(doc, "feature"), json_type_null));
+	ck_assert_int_eq(json_object_array_length(jget(doc, "also_masks")), 0);
+	ck_assert(json_object_is_type(jget(doc, "host_has"), json_type_boolean));
+	ck_assert(!json_object_get_boolean(jget(doc, "host_has")));
+	ck_assert(!json_object_get_boolean(jget(doc, "profile.shows")));
+	json_object_put(doc);
+	cli_free(&res);
+
+	/* A feature name has no raw_bit. */
+	ck_assert_int_eq(cli_run(&res, "explain", "avx2", "--json", "--against", HOST_DUMP,
+				 NULL), 0);
+	doc = json_doc_of(res.out, "cpuidctl.explain/1");
+	ck_assert(json_object_is_type(jget(doc, "raw_bit"), json_type_null));
+	json_object_put(doc);
+	cli_free(&res);
+}
+END_TEST
+
+START_TEST(explain_json_errors)
+{
+	struct cli_result res;
+
+	cli_run(&res, "explain", "avx3", "--json", NULL);
+	cli_expect(&res, 2, "", "cpuidctl: unknown feature 'avx3'; did you mean 'avx2'?\n");
+	ck_assert_int_eq(cli_run(&res, "explain", "avx2", "--json", "--against", HOST_DUMP,
+				 "--profile", cli_file(0, "mask avx3\n"), NULL), 5);
+	ck_assert_str_eq(res.out, "");
+	cli_free(&res);
+}
+END_TEST
+
 Suite *cli_out_suite(void)
 {
 	Suite *s = suite_create("cli-out");
@@ -249,6 +424,10 @@ Suite *cli_out_suite(void)
 	tcase_add_test(tc, show_json);
 	tcase_add_test(tc, show_json_mask_reasons);
 	tcase_add_test(tc, show_json_errors);
+	tcase_add_test(tc, explain_json);
+	tcase_add_test(tc, explain_json_lists_match_text);
+	tcase_add_test(tc, explain_json_raw_bits);
+	tcase_add_test(tc, explain_json_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

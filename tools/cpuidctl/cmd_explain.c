@@ -15,7 +15,7 @@
 
 const char *const explain_help =
 "Usage: cpuidctl explain FEATURE|LEAF_SUBLEAF_REG_BIT [--profile PROFILE]\n"
-"                        [--against DUMP]\n"
+"                        [--against DUMP] [--json]\n"
 "\n"
 "Explains one CPU feature, named as in /proc/cpuinfo ('avx2', 'sse4_2') or\n"
 "by its kernel name ('X86_FEATURE_AVX2', 'XMM4_2'):\n"
@@ -33,7 +33,8 @@ const char *const explain_help =
 "copy only; for a bit without a name, that bit only), then explained like\n"
 "the feature. An invalid raw bit is a usage error that says what is wrong.\n"
 "\n"
-"Needs no module.\n"
+"With --json, the same as one JSON document (schema cpuidctl.explain/1,\n"
+"see docs/cpuidctl.md). Needs no module.\n"
 "\n"
 "Exit status: 0 ok; 1 unreadable dump; 2 usage error or unknown feature;\n"
 "5 invalid profile.\n";
@@ -139,6 +140,7 @@ int cmd_explain(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "profile", required_argument, NULL, 'p' },
 		{ "against", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct profile p;
@@ -149,6 +151,7 @@ int cmd_explain(int argc, char **argv)
 	struct cpuid_dump host = CPUID_DUMP_INIT;
 	struct diag diag;
 	char why[128];
+	bool json = false;
 	int ch, ret;
 
 	opterr = 0;
@@ -157,6 +160,8 @@ int cmd_explain(int argc, char **argv)
 			spec = optarg;
 		else if (ch == 'a')
 			against = optarg;
+		else if (ch == 'j')
+			json = true;
 		else
 			return opt_error("explain", ch, argv);
 	}
@@ -166,7 +171,8 @@ int cmd_explain(int argc, char **argv)
 	if (!f && cpuid_bit_like(argv[optind])) {
 		ret = raw_resolve(argv[optind], &raw, &f, &alias);
 		if (ret || (!f && !alias))
-			return ret ? ret : raw_explain_unnamed(argv[optind], &raw, spec, against);
+			return ret ? ret : raw_explain_unnamed(argv[optind], &raw, spec, against,
+							       json);
 		raw_f = f;
 		f = f ? f : feature_by_name(alias->name);
 	}
@@ -192,6 +198,12 @@ int cmd_explain(int argc, char **argv)
 		}
 	}
 
+	if (json) {
+		ret = explain_json(f, raw_f || alias ? argv[optind] : NULL, &raw, alias,
+				   against, &host, spec ? &p : NULL, &c);
+		cpuid_dump_free(&host);
+		return ret;
+	}
 	if (raw_f || alias)
 		raw_print_head(argv[optind], &raw, raw_f, alias);
 	print_feature(f);

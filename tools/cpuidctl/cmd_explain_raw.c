@@ -109,7 +109,7 @@ static int print_unnamed(const char *arg, const struct cpuid_bit *b,
 
 /* explain of a bit without a name; every input is checked first. */
 int raw_explain_unnamed(const char *arg, const struct cpuid_bit *b,
-			const char *spec, const char *against)
+			const char *spec, const char *against, bool json)
 {
 	static struct profile p;
 	static struct profile_compiled c;
@@ -119,7 +119,9 @@ int raw_explain_unnamed(const char *arg, const struct cpuid_bit *b,
 	ret = load_host(against, &host);
 	if (!ret && spec)
 		ret = profile_prepare(spec, &host, &p, &c);
-	if (!ret)
+	if (!ret && json)
+		ret = explain_unnamed_json(arg, b, against, &host, spec ? &c : NULL);
+	else if (!ret)
 		ret = print_unnamed(arg, b, &host, against ? against : "this host",
 				    spec ? &c : NULL);
 	cpuid_dump_free(&host);

@@ -65,6 +65,7 @@ int profile_show_json(const struct profile *p, const struct profile_compiled *c,
 		      const struct cpuid_dump *seen, const struct feature_cmp *cmp,
 		      size_t n, bool diff_only);
 
+
 /* cgroup.c: cgroup v2 directories */
 const char *cgroup2_root(void);
 int cgroup_open(const char *arg, char *path, size_t len);	/* fd or -EXIT_* */
@@ -98,7 +99,18 @@ int raw_resolve(const char *arg, struct cpuid_bit *b,
 void raw_print_head(const char *arg, const struct cpuid_bit *b,
 		    const struct cpu_feature *f, const struct cpu_feature *alias);
 int raw_explain_unnamed(const char *arg, const struct cpuid_bit *b,
-			const char *spec, const char *against);
+			const char *spec, const char *against, bool json);
+
+/*
+ * profile_json.c: 'explain --json'. @raw_arg is the raw bit the user gave
+ * (NULL: a feature name), @b that bit and @alias the alias copy it is.
+ */
+int explain_json(const struct cpu_feature *f, const char *raw_arg,
+		 const struct cpuid_bit *b, const struct cpu_feature *alias,
+		 const char *against, const struct cpuid_dump *host,
+		 const struct profile *p, const struct profile_compiled *c);
+int explain_unnamed_json(const char *arg, const struct cpuid_bit *b, const char *against,
+			 const struct cpuid_dump *host, const struct profile_compiled *c);
 
 /* profile subcommands that live in files of their own */
 int profile_check(int argc, char **argv);	/* cmd_profile_check.c */
