@@ -63,6 +63,7 @@ Suite *attach_suite(void);
 Suite *cli_diag_suite(void);
 Suite *profile_input_suite(void);
 Suite *supervise_suite(void);
+Suite *modsupport_suite(void);
 
 /*
  * The cpuidctl binary (cli.c), for commands that need neither module nor

@@ -13,6 +13,7 @@
 #include <libkmod.h>
 
 #include "cpuidctl.h"
+#include "modsupport.h"
 
 #ifndef EKEYREJECTED
 #define EKEYREJECTED 129
@@ -40,6 +41,9 @@ const char *const load_help =
 "                              enrol it: mokutil --import /var/lib/dkms/mok.pub, reboot\n"
 "  exec format error           module built for another kernel: rebuild it (DKMS)\n"
 "  operation not permitted     run as root; or kernel lockdown forbids modules\n"
+"  kernel cannot load modules  built without CONFIG_MODULES (no /proc/modules),\n"
+"                              modules_disabled is 1, or booted with 'nomodule':\n"
+"                              cpuidvirt is only a module, boot a kernel that can\n"
 "\n"
 "Exit status: 0 module loaded and faulting verified; 1 the module could\n"
 "not be loaded; 4 loaded, but CPUID faulting is absent, lying or unverified\n"
@@ -54,10 +58,25 @@ static const char *kernel_release(void)
 	return u.release;
 }
 
+/* The kernel cannot load modules at all: say so, not 'install it'. */
+static bool no_module_support(int err)
+{
+	struct modsupport s;
+	char buf[512];
+
+	modsupport_probe(&modsupport_proc, &s);
+	if (!modsupport_problem(&s, err, kernel_release(), buf, sizeof(buf)))
+		return false;
+	err_msg("%s", buf);
+	return true;
+}
+
 static int insert_error(int err, const char *what)
 {
 	const char *kr = kernel_release();
 
+	if (no_module_support(err))
+		return EXIT_FAIL;
 	switch (err) {
 	case ENOENT:
 		err_msg("no cpuidvirt module for kernel %s: install it with DKMS (dkms install cpuidvirt/VERSION -k %s) or run 'make dkms-install' in the source tree",
@@ -100,6 +119,8 @@ static int insert_module(const char *path)
 	const char *what = path ? path : "cpuidvirt";
 	int ret;
 
+	if (no_module_support(0))
+		return EXIT_FAIL;
 	ctx = kmod_new(NULL, NULL);
 	if (!ctx) {
 		err_msg("libkmod: cannot initialise (is /lib/modules/%s present?)", kernel_release());
