@@ -224,6 +224,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return cmd_version(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "__complete"))
+		return cmd_complete(argc - 1, argv + 1);
 	i = find_subcommand(argv[1]);
 	if (i < 0) {
 		err_msg("invalid subcommand '%s'", argv[1]);

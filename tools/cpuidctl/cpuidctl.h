@@ -127,6 +127,7 @@ int cmd_run(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_complete(int argc, char **argv);	/* hidden: word lists for completion */
 /* Provided by cmd_oci_hook.c when it is built in (weak: the slot stays empty otherwise). */
 int cmd_oci_hook(int argc, char **argv) __attribute__((weak));
 extern const char *const oci_hook_help __attribute__((weak));
