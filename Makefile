@@ -6,7 +6,8 @@
 #                         (ends with one line "N passed, N failed")
 #   make bench            benchmarks in guests (tables; fails on wrong answers, never on a number)
 #   make dkms-install     install the module with DKMS (docs/install.md)
-#   make install          install cpuidctl and the OCI hook configuration
+#   make install          install cpuidctl, its man pages and bash completion,
+#                         and the OCI hook configuration
 #   make vm-run KERNEL=6.12 MODE=working [SCENARIO=pattern]
 #                         one guest boot, results printed
 #   make help             all targets

@@ -1,7 +1,9 @@
 # cpuidctl library unit tests (Check). Included by the top-level Makefile;
 # also usable alone: make -f mk/cpuidctl.mk unit-check
 #
-#   make unit-check       build and run; TAP in build/results/unit.tap
+#   make unit-check       build and run; TAP in build/results/unit.tap; then
+#                         doc-check (mk/doc.mk: man pages, bash completion;
+#                         build/results/doc.tap)
 #   make unit-valgrind    the same binary under valgrind (leaks are errors)
 #   make unit-asan        rebuilt with -fsanitize=address,undefined and run
 #   make features-check   features.def matches gen-features.py's output
@@ -56,7 +58,9 @@ unit-check:
 		echo "not ok 1 - unit tests: build failed" > $(BUILD)/results/unit.tap; \
 		exit 1; \
 	fi
-	UNIT_TAP=$(BUILD)/results/unit.tap $(UNIT_BIN)
+	@rc=0; UNIT_TAP=$(BUILD)/results/unit.tap $(UNIT_BIN) || rc=1; \
+	$(MAKE) --no-print-directory -f $(TOP)/mk/doc.mk TOP=$(TOP) BUILD=$(BUILD) doc-check || rc=1; \
+	exit $$rc
 
 # The committed feature table must be what the generator makes from the
 # installed kernel headers (the provenance line, which names the header

@@ -4,7 +4,9 @@
 #   make dkms-install [DKMS_KERNELS="kver..."]   module sources to
 #                     /usr/src/cpuidvirt-VERSION, dkms add/build/install
 #   make dkms-uninstall                          dkms remove, sources gone
-#   make install [DESTDIR=... PREFIX=/usr/local]  cpuidctl, hooks.d JSON
+#   make install [DESTDIR=... PREFIX=/usr/local]  cpuidctl, its man pages
+#                     (cpuidctl.8, cpuidvirt.profile.5) and bash completion,
+#                     hooks.d JSON
 #   make uninstall
 #
 # DKMS_FLAGS is passed to every dkms call; the host test uses it to point
@@ -13,6 +15,9 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SYSCONFDIR ?= /etc
+MANDIR ?= $(PREFIX)/share/man
+# Where bash-completion looks for completions loaded on demand.
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 OCI_HOOKS_DIR ?= /usr/share/containers/oci/hooks.d
 INSTALL ?= install
 
@@ -67,7 +72,11 @@ dkms-uninstall: dkms-uninstall-registered
 # The hooks.d files name cpuidctl by absolute path, so BINDIR goes in.
 install:
 	$(MAKE) -C $(TOP)/tools/cpuidctl
+	$(MAKE) -f $(TOP)/mk/doc.mk TOP=$(TOP) BUILD=$(BUILD) man
 	$(INSTALL) -D -m 0755 $(TOP)/tools/cpuidctl/cpuidctl '$(DESTDIR)$(BINDIR)/cpuidctl'
+	$(INSTALL) -D -m 0644 $(BUILD)/man/cpuidctl.8 '$(DESTDIR)$(MANDIR)/man8/cpuidctl.8'
+	$(INSTALL) -D -m 0644 $(BUILD)/man/cpuidvirt.profile.5 '$(DESTDIR)$(MANDIR)/man5/cpuidvirt.profile.5'
+	$(INSTALL) -D -m 0644 $(TOP)/tools/cpuidctl/completion/cpuidctl.bash '$(DESTDIR)$(BASHCOMPDIR)/cpuidctl'
 	$(INSTALL) -d '$(DESTDIR)$(OCI_HOOKS_DIR)' '$(DESTDIR)$(SYSCONFDIR)/cpuidvirt/profiles'
 	set -e; for h in $(OCI_HOOKS); do \
 		sed 's|@BINDIR@|$(BINDIR)|g' $(TOP)/contrib/oci/$$h.in > '$(DESTDIR)$(OCI_HOOKS_DIR)'/$$h; \
@@ -77,5 +86,7 @@ install:
 # Profiles an administrator put in /etc/cpuidvirt/profiles are kept.
 uninstall:
 	rm -f '$(DESTDIR)$(BINDIR)/cpuidctl'
+	rm -f '$(DESTDIR)$(MANDIR)/man8/cpuidctl.8' '$(DESTDIR)$(MANDIR)/man5/cpuidvirt.profile.5'
+	rm -f '$(DESTDIR)$(BASHCOMPDIR)/cpuidctl'
 	rm -f $(addprefix '$(DESTDIR)$(OCI_HOOKS_DIR)'/,$(OCI_HOOKS))
 	-rmdir '$(DESTDIR)$(SYSCONFDIR)/cpuidvirt/profiles' '$(DESTDIR)$(SYSCONFDIR)/cpuidvirt' 2>/dev/null

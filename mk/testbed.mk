@@ -50,3 +50,4 @@ help:
 	@sed -n 's/^#   //p' $(TOP)/Makefile
 	@echo "  make qemu | kernels | guest-bins | modules | kvm-probe | vm-check"
 	@echo "  make unit-check (mk/cpuidctl.mk) | deps"
+	@echo "  make man | doc-check (mk/doc.mk: man pages, bash completion)"

@@ -165,11 +165,16 @@ eq "no module left in the install tree" "" "$(find "$T/install" -name 'cpuidvirt
 eq "no source tree left" "" "$(ls "$T/src" 2>/dev/null)"
 
 # 5. make install / uninstall into a staging root: cpuidctl, the hooks.d
-# files (valid JSON naming the installed cpuidctl), the profile directory.
+# files (valid JSON naming the installed cpuidctl), the profile directory,
+# the man pages and the bash completion.
 D=$T/destdir
 check "make install DESTDIR=... PREFIX=/usr" make -s -C "$TOP" install DESTDIR="$D" PREFIX=/usr
 eq "cpuidctl installed" "yes" "$([ -x "$D/usr/bin/cpuidctl" ] && echo yes)"
 eq "profile directory created" "yes" "$([ -d "$D/etc/cpuidvirt/profiles" ] && echo yes)"
+eq "man pages installed" "yes yes" \
+	"$([ -s "$D/usr/share/man/man8/cpuidctl.8" ] && echo yes) $([ -s "$D/usr/share/man/man5/cpuidvirt.profile.5" ] && echo yes)"
+eq "bash completion installed" "yes" \
+	"$(cmp -s "$TOP/tools/cpuidctl/completion/cpuidctl.bash" "$D/usr/share/bash-completion/completions/cpuidctl" && echo yes)"
 for h in create-runtime:createRuntime poststop:poststop; do
 	f=$D/usr/share/containers/oci/hooks.d/cpuidvirt-${h%%:*}.json
 	got=$(python3 -c 'import json, sys

@@ -24,7 +24,8 @@ if ! boots=$(tests/vm/matrix.sh); then
 fi
 echo "ok - check: boot matrix of $(echo $boots | wc -w) boots:" $boots >>"$ctap"
 KERNELS=${KERNELS-$(tests/vm/matrix.sh --kernels)}
-expect unit module-build dkms testbed guest-bins testbed-selftest
+# doc: man pages and bash completion, checked by the unit-check phase.
+expect unit doc module-build dkms testbed guest-bins testbed-selftest
 for b in $boots; do
 	expect "vm-$b"
 done
