@@ -8,8 +8,8 @@
 # The first cgroup2 mount (cpuidctl takes CGROUP relative to it).
 _cpuidctl_cgroup_root()
 {
-	local dev dir type rest
-	while read -r dev dir type rest; do
+	local dir type rest
+	while read -r _ dir type rest; do
 		[[ $type == cgroup2 ]] && { printf '%s\n' "$dir"; return; }
 	done </proc/self/mounts
 	printf '%s\n' /sys/fs/cgroup
@@ -93,7 +93,7 @@ _cpuidctl_option_value()
 
 _cpuidctl()
 {
-	local cur prev ctl=${COMP_WORDS[0]} cmd= sub= i w nargs=0 dashdash=0
+	local cur prev ctl=${COMP_WORDS[0]} cmd='' sub='' i w nargs=0 dashdash=0
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	COMPREPLY=()
