@@ -42,7 +42,9 @@ check()	# DESC EXPECTED ACTUAL
 		failed=1
 		{
 			echo "not ok - completion: $1"
-			diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | sed 's/^/    # /'
+			echo "    # '<' expected (from --help), '>' offered by the completion:"
+			diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | sed -n 's/^[<>]/    # &/p'
+			echo "    # fix tools/cpuidctl/completion/cpuidctl.bash, or the --help text"
 		} >>"$tap"
 	fi
 }
