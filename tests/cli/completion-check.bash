@@ -5,6 +5,7 @@
 # are compared with the built tool's own --help texts, so a command or an
 # option added without its completion fails here. Writes TAP lines to TAP
 # (default stdout); exit 1 if any check failed.
+# set -u also holds the completion to it: a user shell may run with nounset.
 set -u
 ctl=$(realpath "$1")
 comp=$2
@@ -104,6 +105,12 @@ builtins=$("$ctl" __complete profiles | sort)
 check "run --profile: the built-ins" "$(printf '%s\n' "$builtins" | grep '^x86-64-v')" "$(complete_words run --profile x86-64-v)"
 touch web.profile
 check "run --profile: profile files" "web.profile" "$(complete_words run --profile we)"
+check "run --profile=VALUE (bash splits at '=')" "$(printf '%s\n' "$builtins" | grep '^x86-64-v')" \
+	"$(complete_words run --profile = x86-64-v)"
+check "run --profile= with nothing yet: the built-ins and files" \
+	"$( (printf '%s\n' "$builtins"; ls) | sort)" "$(complete_words run --profile =)"
+check "an option without a value (set -u: unknown keys are empty)" "web.profile" "$(complete_words profile apply --no-replace we)"
+check "explain --profile=P FEATURE: a feature" "$(lines sse4_1 sse4_2)" "$(complete_words explain --profile = x86-64-v2 sse4_)"
 check "a feature list completes its last item" "$(lines avx512f,hle)" "$(complete_words run --profile avx512f,hl)"
 check "a feature list: every feature after a comma" "$("$ctl" __complete features | sed 's/^/avx2,/' | sort)" \
 	"$(complete_words profile show avx2,)"

@@ -115,7 +115,11 @@ _cpuidctl()
 		elif [[ $w == -- ]]; then
 			dashdash=1
 		elif [[ $w == -* ]]; then
-			[[ -n ${takes_arg[$w]} ]] && i=$((i + 1))
+			# --opt VALUE, or --opt=VALUE (bash splits it at '=').
+			if [[ -n ${takes_arg[$w]-} ]]; then
+				[[ ${COMP_WORDS[i+1]-} == = ]] && i=$((i + 1))
+				i=$((i + 1))
+			fi
 		else
 			nargs=$((nargs + 1))
 		fi
@@ -142,7 +146,15 @@ _cpuidctl()
 		return 0
 	fi
 
-	if [[ $prev == -* && -n ${takes_arg[$prev]} ]]; then
+	if [[ $cur == = && -n ${takes_arg[$prev]-} ]]; then
+		cur=
+		_cpuidctl_option_value "$ctl" "$prev" "$cmd"
+		return 0
+	fi
+	if [[ $prev == = ]] && ((COMP_CWORD >= 2)); then
+		prev=${COMP_WORDS[COMP_CWORD-2]}
+	fi
+	if [[ $prev == -* && -n ${takes_arg[$prev]-} ]]; then
 		_cpuidctl_option_value "$ctl" "$prev" "$cmd"
 		return 0
 	fi
