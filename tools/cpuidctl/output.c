@@ -13,7 +13,7 @@
 /*
  * Space, backslash and control characters as \xHH, as systemd escapes
  * unit names: a field never splits a line or a word, and printf '%b'
- * (or systemd-escape -u) gives the name back.
+ * gives the name back.
  */
 void print_escaped(FILE *f, const char *s)
 {
