@@ -309,7 +309,46 @@ START_TEST(explain_validates_first)
 	ck_assert_str_eq(r.out, "");
 	cli_free(&r);
 	cli_run(&r, "explain", "avx3", "--against", "/nonexistent/nope.txt", NULL);
-	cli_expect(&r, 2, "", "cpuidctl: unknown feature 'avx3'; did you mean 'avx2'?\n");
+	cli_expect(&r, 2, "", "cpuidctl: unknown feature 'avx3' (did you mean 'avx2'?)\n");
+}
+END_TEST
+
+#define BUILTINS "(x86-64-v1, x86-64-v2, x86-64-v2-aes, x86-64-v3, x86-64-v4, host)"
+
+/* 'profile show SPEC --against ZEN5' exits 5 with exactly @err. */
+static void show_fails(const char *spec, const char *err)
+{
+	struct cli_result r;
+
+	cli_run(&r, "profile", "show", spec, "--against", ZEN5, NULL);
+	cli_expect(&r, 5, "", err);
+}
+
+/* Bug 10: every exit-5 message starts with its position. */
+START_TEST(exit5_positions)
+{
+	char want[1024];
+
+	setenv("CPUIDVIRT_PROFILE_DIR", "/nonexistent/profiles", 1);
+	show_fails("x86-64-v9",
+		   "cpuidctl: <command line>:1: profile 'x86-64-v9' is not a built-in " BUILTINS
+		   ", a file, a profile in /nonexistent/profiles, or a feature list like 'avx512f,hle,rtm,xsavearea=2696'\n");
+	show_fails("avx3",
+		   "cpuidctl: <command line>:1: profile 'avx3' is not a built-in " BUILTINS
+		   ", a file, a profile in /nonexistent/profiles, or a feature list like 'avx512f,hle,rtm,xsavearea=2696' (did you mean 'avx2'?)\n");
+	show_fails("nope.profile",
+		   "cpuidctl: <command line>:1: no such profile file 'nope.profile' (nor /nonexistent/profiles/nope.profile)\n");
+	show_fails("/nonexistent/nope.profile",
+		   "cpuidctl: <command line>:1: no such profile file '/nonexistent/nope.profile'\n");
+	/* The same precise message as in a file. */
+	show_fails("7_0_ebx_99",
+		   "cpuidctl: <command line>:1: bad raw bit '7_0_ebx_99': bit 99 is out of range (0..31); expected LEAF_SUBLEAF_REG_BIT, e.g. 7_0_ebx_5\n");
+	snprintf(want, sizeof(want), "cpuidctl: %s:1: bad raw bit '7_0_ebx_99': bit 99 is out of range (0..31); expected LEAF_SUBLEAF_REG_BIT, e.g. 7_0_ebx_5\n",
+		 cli_file(0, "mask 7_0_ebx_99\n"));
+	show_fails(cli_file(0, "mask 7_0_ebx_99\n"), want);
+	show_fails("mask avx3", "cpuidctl: <command line>:1: unknown feature 'avx3' (did you mean 'avx2'?)\n");
+	show_fails("avx2,avx3", "cpuidctl: <command line>:1: unknown feature 'avx3' (did you mean 'avx2'?)\n");
+	unsetenv("CPUIDVIRT_PROFILE_DIR");
 }
 END_TEST
 
@@ -330,6 +369,11 @@ Suite *cli_diag_suite(void)
 	tcase_add_test(tc, explain_fpu_fxsr);
 	tcase_add_test(tc, explain_lists_every_feature);
 	tcase_add_test(tc, explain_validates_first);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("messages");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, exit5_positions);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -402,7 +402,7 @@ START_TEST(explain_json_errors)
 	struct cli_result res;
 
 	cli_run(&res, "explain", "avx3", "--json", NULL);
-	cli_expect(&res, 2, "", "cpuidctl: unknown feature 'avx3'; did you mean 'avx2'?\n");
+	cli_expect(&res, 2, "", "cpuidctl: unknown feature 'avx3' (did you mean 'avx2'?)\n");
 	ck_assert_int_eq(cli_run(&res, "explain", "avx2", "--json", "--against", HOST_DUMP,
 				 "--profile", cli_file(0, "mask avx3\n"), NULL), 5);
 	ck_assert_str_eq(res.out, "");

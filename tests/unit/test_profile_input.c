@@ -21,7 +21,7 @@
 Suite *profile_input_suite(void);
 
 #define EMPTY_MSG "empty profile: it masks nothing, so the cgroup would see this host's CPU unchanged; name what to hide (mask, baseline, allow, ...), or give the built-in profile 'host' to present the host as is"
-#define EMPTY_NAME_MSG "empty profile name: give a built-in (x86-64-v1, x86-64-v2, x86-64-v2-aes, x86-64-v3, x86-64-v4, host), a file, or what to mask; 'host' presents the host as is"
+#define EMPTY_NAME_MSG "<command line>:1: empty profile name: give a built-in (x86-64-v1, x86-64-v2, x86-64-v2-aes, x86-64-v3, x86-64-v4, host), a file, or what to mask; 'host' presents the host as is"
 
 static struct profile p;
 static struct diag diag;

@@ -129,7 +129,7 @@ static int unknown_feature(const char *name)
 	const char *s = feature_suggest(name);
 
 	if (s)
-		err_msg("unknown feature '%s'; did you mean '%s'?", name, s);
+		err_msg("unknown feature '%s' (did you mean '%s'?)", name, s);
 	else
 		err_msg("unknown feature '%s' (names are those of /proc/cpuinfo)", name);
 	return EXIT_USAGE;

@@ -86,7 +86,8 @@ const char *const profile_help =
 "\n"
 "Exit status: 0 ok; 1 runtime failure (missing cgroup, cgroup v1, ...);\n"
 "2 usage error; 3 module not loaded; 4 CPUID faulting absent, lying or\n"
-"unverified; 5 invalid profile (the message carries file:line).\n"
+"unverified; 5 invalid profile (the message starts with FILE:LINE:, or\n"
+"<command line>:1: for the PROFILE argument itself).\n"
 "\n"
 "The profile language:\n"
 "\n";

@@ -53,7 +53,8 @@ static const char main_help_tail[] =
 "  2  usage error\n"
 "  3  the cpuidvirt module is not loaded (no /dev/cpuidvirt)\n"
 "  4  CPUID faulting is absent, lying or not verified on this machine\n"
-"  5  the profile is invalid (message carries file:line)\n"
+"  5  the profile is invalid (the message starts with FILE:LINE: or, for\n"
+"     the PROFILE argument itself, <command line>:1:)\n"
 "  'run' exits with the command's status (128+N if killed by signal N).\n";
 
 static void show_usage(FILE *f)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "profile.h"
+#include "rawbit.h"
 #include "textin.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -174,10 +175,18 @@ static int unknown_feature(const char *name, const struct line_ctx *lc)
 {
 	const char *sug = feature_suggest(name);
 
-	if (looks_raw(name))
+	if (looks_raw(name)) {
+		struct cpuid_bit b;
+		char why[128];
+
+		if (cpuid_bit_parse(name, &b, why, sizeof(why)))
+			return diag_set(lc->diag, EINVAL, lc->source, lc->line,
+					"bad raw bit '%s': %s; expected LEAF_SUBLEAF_REG_BIT, e.g. 7_0_ebx_5",
+					name, why);
 		return diag_set(lc->diag, EINVAL, lc->source, lc->line,
 				"bad raw bit '%s': expected LEAF_SUBLEAF_REG_BIT, e.g. 7_0_ebx_5 (register eax..edx, bit 0..31)",
 				name);
+	}
 	if (sug)
 		return diag_set(lc->diag, EINVAL, lc->source, lc->line,
 				"unknown feature '%s' (did you mean '%s'?)",
@@ -566,6 +575,12 @@ bool profile_is_empty(const struct profile *p)
 	       !p->max_ext_leaf;
 }
 
+/*
+ * A PROFILE argument has a position too: the line of the command line
+ * (docs/cpuidctl.md, exit status 5), so every profile error starts with one.
+ */
+#define CMDLINE_SOURCE "<command line>"
+
 /* "x86-64-v1, ..., host": the built-ins, for messages. */
 static const char *builtin_list(void)
 {
@@ -589,7 +604,8 @@ static int parse_nonempty(struct profile *p, const char *text,
 
 	if (ret || !profile_is_empty(p))
 		return ret;
-	return diag_set(diag, EINVAL, source, 0,
+	/* A file is empty as a whole; the command line's PROFILE is line 1. */
+	return diag_set(diag, EINVAL, source, strcmp(source, CMDLINE_SOURCE) ? 0 : 1,
 			"empty profile: it masks nothing, so the cgroup would see this host's CPU unchanged; name what to hide (mask, baseline, allow, ...), or give the built-in profile 'host' to present the host as is");
 }
 
@@ -633,11 +649,17 @@ static int not_found(const char *spec, const char *dir, struct diag *diag)
 {
 	const char *sug = feature_suggest(spec);
 
-	return diag_set(diag, ENOENT, NULL, 0,
+	return diag_set(diag, ENOENT, CMDLINE_SOURCE, 1,
 			"profile '%s' is not a built-in (%s), a file, a profile in %s, or a feature list like 'avx512f,hle,rtm,xsavearea=2696'%s%s%s",
 			spec, builtin_list(), dir ? dir : profile_dir_default(),
-			sug ? " (did you mean the feature '" : "",
+			sug ? " (did you mean '" : "",
 			sug ? sug : "", sug ? "'?)" : "");
+}
+
+/* Words the parser must judge itself: it has the precise message. */
+static bool profile_text_like(const char *spec)
+{
+	return strpbrk(spec, ",= \t\n") || feature_by_name(spec) || looks_raw(spec);
 }
 
 int profile_resolve(struct profile *p, const char *spec, const char *dir,
@@ -650,7 +672,7 @@ int profile_resolve(struct profile *p, const char *spec, const char *dir,
 
 	profile_init(p);
 	if (!*spec)
-		return diag_set(diag, EINVAL, NULL, 0,
+		return diag_set(diag, EINVAL, CMDLINE_SOURCE, 1,
 				"empty profile name: give a built-in (%s), a file, or what to mask; 'host' presents the host as is",
 				builtin_list());
 	if (text) {
@@ -668,16 +690,16 @@ int profile_resolve(struct profile *p, const char *spec, const char *dir,
 	if (!strcmp(spec, "-") || !stat(spec, &st))
 		return parse_file(p, spec, diag);
 	if (strchr(spec, '/'))
-		return diag_set(diag, ENOENT, spec, 0, "no such profile file");
+		return diag_set(diag, ENOENT, CMDLINE_SOURCE, 1,
+				"no such profile file '%s'", spec);
 	ret = parse_in_dir(p, spec, dir, diag);
 	if (ret <= 0)
 		return ret;
 	if (strstr(spec, ".profile"))
-		return diag_set(diag, ENOENT, spec, 0,
-				"no such profile file (nor in %s)", dir);
-	ret = parse_nonempty(p, spec, "<command line>", diag);
-	if (ret && !strchr(spec, ',') && !strchr(spec, '=') &&
-	    !feature_by_name(spec))
+		return diag_set(diag, ENOENT, CMDLINE_SOURCE, 1,
+				"no such profile file '%s' (nor %s/%s)", spec, dir, spec);
+	ret = parse_nonempty(p, spec, CMDLINE_SOURCE, diag);
+	if (ret && !profile_text_like(spec))
 		return not_found(spec, dir, diag);
 	if (!ret) {
 		snprintf(p->name, sizeof(p->name), "%s", spec);
