@@ -352,6 +352,83 @@ START_TEST(exit5_positions)
 }
 END_TEST
 
+/* Bug 12: the smaller findings of issue 12, each as the user met it. */
+START_TEST(plural_differ)
+{
+	struct cli_result r;
+	const char *tail;
+
+	cli_run(&r, "profile", "show", "avx_vnni", "--diff", "--against", ZEN5, NULL);
+	ck_assert_int_eq(r.rc, 0);
+	tail = r.out + strlen(r.out) - strlen("\n1 feature differs\n");
+	ck_assert_str_eq(tail, "\n1 feature differs\n");
+	cli_free(&r);
+}
+END_TEST
+
+/* Limits written in hex are printed in hex; too large is too large. */
+START_TEST(number_limits)
+{
+	parse_fails("max-basic-leaf 0x40000000\n",
+		    "t.profile:1: max-basic-leaf 0x40000000 is out of range (0x1..0x3fffffff)");
+	parse_fails("xsavearea 99999999999999999999\n",
+		    "t.profile:1: xsavearea 99999999999999999999 is too large (at most 1048576)");
+	parse_fails("model 99999999999999999999\n",
+		    "t.profile:1: model 99999999999999999999 is too large (at most 0xff)");
+}
+END_TEST
+
+/* A UTF-8 byte order mark is no part of the first directive. */
+START_TEST(utf8_bom)
+{
+	struct profile p;
+
+	parse_ok(&p, "\xef\xbb\xbfmask avx2\n");
+	ck_assert(fset_has(&p.mask, feat("avx2")));
+	parse_fails("mask avx2\n\xef\xbb\xbfmask hle\n",
+		    "t.profile:2: unknown directive '\xef\xbb\xbfmask' (known: name, baseline, mask, allow, xsavearea, family, model, stepping, brand, max-basic-leaf, max-ext-leaf)");
+}
+END_TEST
+
+/* A misspelt directive gets a suggestion, in the one phrasing. */
+START_TEST(directive_suggestion)
+{
+	parse_fails("basline x86-64-v3\n",
+		    "t.profile:1: unknown directive 'basline' (did you mean 'baseline'?)");
+	parse_fails("basline\n",
+		    "t.profile:1: unknown directive 'basline' (did you mean 'baseline'?)");
+	parse_fails("avx2 hle\n",
+		    "t.profile:1: unknown directive 'avx2': features go after 'mask' ('mask avx2 ...') or in a comma-separated list ('avx2,...')");
+}
+END_TEST
+
+/* 'avx512f, hle': blanks next to commas are accepted. */
+START_TEST(comma_blank_lists)
+{
+	struct profile p;
+	struct diag diag = { 0 };
+
+	ck_assert_int_eq(profile_load(&p, "avx512f, hle", &diag), 0);
+	ck_assert(fset_has(&p.mask, feat("avx512f")) && fset_has(&p.mask, feat("hle")));
+	ck_assert_str_eq(p.name, "avx512f,hle");
+	parse_ok(&p, "mask avx2, hle\navx512f ,rtm\n");
+	ck_assert(fset_has(&p.mask, feat("avx2")) && fset_has(&p.mask, feat("hle")) &&
+		  fset_has(&p.mask, feat("avx512f")) && fset_has(&p.mask, feat("rtm")));
+}
+END_TEST
+
+/* A list longer than a name: the name says it is cut. */
+START_TEST(long_list_name)
+{
+	struct profile p;
+	struct diag diag = { 0 };
+
+	ck_assert_int_eq(profile_load(&p, "avx2,hle,rtm,avx512f,avx512bw,avx512vl,avx512dq,avx512cd,avx512ifma,avx512vbmi",
+				      &diag), 0);
+	ck_assert_str_eq(p.name, "avx2,hle,rtm,avx512f,avx512bw,avx512vl,avx512dq,avx512cd,...");
+}
+END_TEST
+
 Suite *cli_diag_suite(void)
 {
 	Suite *s = suite_create("cli-diag");
@@ -374,6 +451,12 @@ Suite *cli_diag_suite(void)
 	tc = tcase_create("messages");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, exit5_positions);
+	tcase_add_test(tc, plural_differ);
+	tcase_add_test(tc, number_limits);
+	tcase_add_test(tc, utf8_bom);
+	tcase_add_test(tc, directive_suggestion);
+	tcase_add_test(tc, comma_blank_lists);
+	tcase_add_test(tc, long_list_name);
 	suite_add_tcase(s, tc);
 	return s;
 }

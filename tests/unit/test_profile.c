@@ -110,7 +110,7 @@ START_TEST(test_parse_errors)
 	parse_fails("family 6\nfamily 7\n",
 		    "t.profile:2: family already set on line 1");
 	parse_fails("model 256\n",
-		    "t.profile:1: model 256 is out of range (0..255)");
+		    "t.profile:1: model 256 is out of range (0x0..0xff)");
 	parse_fails("stepping -1\n",
 		    "t.profile:1: stepping: expected a number (decimal or 0x hex), got '-1'");
 	parse_fails("brand \"unterminated\n",
@@ -123,9 +123,9 @@ START_TEST(test_parse_errors)
 	parse_fails("allow 7_0_ebx_5\n",
 		    "t.profile:1: allow takes feature names, not raw bits ('7_0_ebx_5')");
 	parse_fails("max-basic-leaf 0x40000000\n",
-		    "t.profile:1: max-basic-leaf 0x40000000 is out of range (1..1073741823)");
+		    "t.profile:1: max-basic-leaf 0x40000000 is out of range (0x1..0x3fffffff)");
 	parse_fails("max-ext-leaf 0x7fffffff\n",
-		    "t.profile:1: max-ext-leaf 0x7fffffff is out of range (2147483648..2415919103)");
+		    "t.profile:1: max-ext-leaf 0x7fffffff is out of range (0x80000000..0x8fffffff)");
 	parse_fails("name has/slash\n",
 		    "t.profile:1: bad name 'has/slash': 1 to 63 letters, digits or ._-+:,=");
 }

@@ -158,7 +158,8 @@ static void show_text(const struct profile *p, const struct profile_compiled *c,
 		       yes(cmp[i].presented), cmp[i].why);
 		ndiff += cmp[i].host != cmp[i].presented;
 	}
-	printf("\n%zu features differ\n", ndiff);
+	printf("\n%zu feature%s differ%s\n", ndiff, ndiff == 1 ? "" : "s",
+	       ndiff == 1 ? "s" : "");
 }
 
 static int profile_show(int argc, char **argv)

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "cpufeat.h"
+#include "suggest.h"
 
 enum {
 #define FEATURE(id, name, kname, leaf, sub, reg, bit, flags, desc) FI_##id,
@@ -105,35 +106,6 @@ const struct cpu_feature *feature_by_name(const char *name)
 	return NULL;
 }
 
-/* Levenshtein distance, small strings only (names are < 32 chars). */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t row[64], prev, tmp;
-
-	if (la >= 63 || lb >= 63)
-		return (size_t)-1;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t cost = (a[i - 1] | 0x20) != (b[j - 1] | 0x20);
-			size_t best = prev + cost;
-
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			tmp = row[j];
-			row[j] = best;
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
 const char *feature_suggest(const char *name)
 {
 	size_t i, best = (size_t)-1, d;
@@ -142,18 +114,13 @@ const char *feature_suggest(const char *name)
 	for (i = 0; i < FI_COUNT; i++) {
 		if (table[i].flags & FEAT_ALIAS)
 			continue;
-		/* Equal distance: prefer a typo over a missing letter. */
-		d = edit_distance(name, table[i].name) * 2 +
-		    (strlen(name) != strlen(table[i].name));
+		d = suggest_score(name, table[i].name);
 		if (d < best) {
 			best = d;
 			found = table[i].name;
 		}
 	}
-	/* Only plausible typos: at most 2 edits, and not most of the word. */
-	if (best <= 5 && best / 2 < strlen(name) / 2)
-		return found;
-	return NULL;
+	return found && suggest_plausible(name, best) ? found : NULL;
 }
 
 const struct cpu_feature *feature_at(uint32_t leaf, uint32_t subleaf,

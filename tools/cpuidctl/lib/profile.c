@@ -15,6 +15,7 @@
 
 #include "profile.h"
 #include "rawbit.h"
+#include "suggest.h"
 #include "textin.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -100,9 +101,13 @@ static int tokenize(char *buf, char **tok, int max, const struct line_ctx *lc)
 	}
 }
 
-/* Numbers: decimal or 0x hex, the whole word, within [lo, hi]. */
+/*
+ * Numbers: decimal or 0x hex, the whole word, within [lo, hi]. @hex: the
+ * limits are printed in hex (leaves, family/model/stepping), as they are
+ * written.
+ */
 static int parse_num(const char *s, unsigned long long lo,
-		     unsigned long long hi, unsigned long long *out,
+		     unsigned long long hi, bool hex, unsigned long long *out,
 		     const char *what, const struct line_ctx *lc)
 {
 	unsigned long long v;
@@ -112,12 +117,20 @@ static int parse_num(const char *s, unsigned long long lo,
 		goto bad;
 	errno = 0;
 	v = strtoull(s, &end, 0);
-	if (errno || *end)
+	if (*end)
+		goto bad;
+	if (errno == ERANGE)
+		return diag_set(lc->diag, ERANGE, lc->source, lc->line,
+				hex ? "%s %s is too large (at most 0x%llx)" :
+				      "%s %s is too large (at most %llu)",
+				what, s, hi);
+	if (errno)
 		goto bad;
 	if (v < lo || v > hi)
 		return diag_set(lc->diag, ERANGE, lc->source, lc->line,
-				"%s %s is out of range (%llu..%llu)", what, s,
-				lo, hi);
+				hex ? "%s %s is out of range (0x%llx..0x%llx)" :
+				      "%s %s is out of range (%llu..%llu)",
+				what, s, lo, hi);
 	*out = v;
 	return 0;
 bad:
@@ -126,42 +139,18 @@ bad:
 			what, s);
 }
 
-/* "LEAF_SUBLEAF_REG_BIT", e.g. 7_0_ebx_5 or 0x80000001_0_ecx_6. */
+/* "LEAF_SUBLEAF_REG_BIT", e.g. 7_0_ebx_5 or 0x80000001_0_ecx_6 (rawbit.c). */
 static bool parse_raw(const char *s, struct profile_raw_bit *rb)
 {
-	char buf[64], *part[4], *end, *save = NULL;
-	unsigned long long v[2];
-	unsigned long bit;
-	int i, reg;
+	struct cpuid_bit b;
+	char why[128];
 
-	if (strlen(s) >= sizeof(buf))
+	if (cpuid_bit_parse(s, &b, why, sizeof(why)))
 		return false;
-	strcpy(buf, s);
-	for (i = 0; i < 4; i++) {
-		part[i] = strtok_r(i ? NULL : buf, "_", &save);
-		if (!part[i])
-			return false;
-	}
-	if (strtok_r(NULL, "_", &save))
-		return false;
-	for (i = 0; i < 2; i++) {
-		if (!isdigit((unsigned char)*part[i]))
-			return false;
-		errno = 0;
-		v[i] = strtoull(part[i], &end, 0);
-		if (errno || *end || v[i] > 0xffffffffULL)
-			return false;
-	}
-	reg = cpuid_reg_parse(part[2]);
-	if (reg < 0 || !isdigit((unsigned char)*part[3]))
-		return false;
-	bit = strtoul(part[3], &end, 10);
-	if (*end || bit > 31)
-		return false;
-	rb->leaf = (uint32_t)v[0];
-	rb->subleaf = (uint32_t)v[1];
-	rb->reg = (uint8_t)reg;
-	rb->bit = (uint8_t)bit;
+	rb->leaf = b.leaf;
+	rb->subleaf = b.subleaf;
+	rb->reg = (uint8_t)b.reg;
+	rb->bit = (uint8_t)b.bit;
 	return true;
 }
 
@@ -220,6 +209,21 @@ static int add_mask(struct profile *p, const char *word,
 	return 0;
 }
 
+/* One word of a mask line: "avx2", or "avx2," of "mask avx2, hle". */
+static int add_mask_words(struct profile *p, char *word,
+			  const struct line_ctx *lc)
+{
+	char *item, *save = NULL;
+	int ret = 0;
+
+	if (!strchr(word, ','))
+		return add_mask(p, word, lc);
+	for (item = strtok_r(word, ",", &save); item && !ret;
+	     item = strtok_r(NULL, ",", &save))
+		ret = add_mask(p, item, lc);
+	return ret;
+}
+
 static int set_xsavearea(struct profile *p, const char *val,
 			 const struct line_ctx *lc)
 {
@@ -229,8 +233,8 @@ static int set_xsavearea(struct profile *p, const char *val,
 	if (p->xsavearea)
 		return diag_set(lc->diag, EINVAL, lc->source, lc->line,
 				"xsavearea given twice");
-	ret = parse_num(val, XSAVE_MIN_SIZE, XSAVE_MAX_SIZE, &v, "xsavearea",
-			lc);
+	ret = parse_num(val, XSAVE_MIN_SIZE, XSAVE_MAX_SIZE, false, &v,
+			"xsavearea", lc);
 	if (ret)
 		return ret;
 	p->xsavearea = (uint32_t)v;
@@ -320,6 +324,66 @@ static int need_args(int ntok, int min, int max, const char *kw,
 	return 0;
 }
 
+static const char *const directives[] = {
+	"name", "baseline", "mask", "allow", "xsavearea", "family", "model",
+	"stepping", "brand", "max-basic-leaf", "max-ext-leaf", NULL
+};
+
+static int unknown_directive(const char *kw, const struct line_ctx *lc)
+{
+	const char *sug = suggest_word(kw, directives);
+
+	if (feature_by_name(kw) || looks_raw(kw))
+		return diag_set(lc->diag, EINVAL, lc->source, lc->line,
+				"unknown directive '%s': features go after 'mask' ('mask %s ...') or in a comma-separated list ('%s,...')",
+				kw, kw, kw);
+	if (sug)
+		return diag_set(lc->diag, EINVAL, lc->source, lc->line,
+				"unknown directive '%s' (did you mean '%s'?)",
+				kw, sug);
+	return diag_set(lc->diag, EINVAL, lc->source, lc->line,
+			"unknown directive '%s' (known: name, baseline, mask, allow, xsavearea, family, model, stepping, brand, max-basic-leaf, max-ext-leaf)",
+			kw);
+}
+
+/*
+ * "avx512f, hle": a VIRT_CPUID_MASK list written with blanks after (or
+ * before) its commas, as people write lists. Every blank must touch a
+ * comma, so "mask avx2" and "avx2 hle" stay what they are.
+ */
+static bool spaced_list(char **tok, int ntok)
+{
+	int i;
+
+	for (i = 0; i < ntok - 1; i++) {
+		size_t n = strlen(tok[i]);
+
+		if (!(n && tok[i][n - 1] == ',') && tok[i + 1][0] != ',')
+			return false;
+	}
+	return true;
+}
+
+static int parse_spaced_list(struct profile *p, char **tok, int ntok,
+			     const struct line_ctx *lc)
+{
+	char list[4096] = "";
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < ntok; i++) {
+		size_t len = strlen(tok[i]);
+
+		if (n + len >= sizeof(list))
+			return diag_set(lc->diag, E2BIG, lc->source, lc->line,
+					"feature list too long (at most %zu characters)",
+					sizeof(list) - 1);
+		memcpy(list + n, tok[i], len + 1);
+		n += len;
+	}
+	return parse_mask_list(p, list, lc);
+}
+
 static int parse_line(struct profile *p, char **tok, int ntok,
 		      struct seen *seen, const struct line_ctx *lc)
 {
@@ -358,7 +422,7 @@ static int parse_line(struct profile *p, char **tok, int ntok,
 	if (!strcmp(kw, "mask")) {
 		ret = need_args(ntok, 1, MAX_TOKENS, kw, "FEATURE...", lc);
 		for (i = 1; i < ntok && !ret; i++)
-			ret = add_mask(p, tok[i], lc);
+			ret = add_mask_words(p, tok[i], lc);
 		return ret;
 	}
 	if (!strcmp(kw, "allow")) {
@@ -400,7 +464,7 @@ static int parse_line(struct profile *p, char **tok, int ntok,
 		if (!ret)
 			ret = once(sl, kw, lc);
 		if (!ret)
-			ret = parse_num(tok[1], 0, hi, &v, kw, lc);
+			ret = parse_num(tok[1], 0, hi, true, &v, kw, lc);
 		if (ret)
 			return ret;
 		*dst = (int)v;
@@ -433,7 +497,7 @@ static int parse_line(struct profile *p, char **tok, int ntok,
 		if (!ret)
 			ret = once(&seen->basic, kw, lc);
 		if (!ret)
-			ret = parse_num(tok[1], 1, 0x3fffffff, &v, kw, lc);
+			ret = parse_num(tok[1], 1, 0x3fffffff, true, &v, kw, lc);
 		if (ret)
 			return ret;
 		p->max_basic_leaf = (uint32_t)v;
@@ -446,7 +510,7 @@ static int parse_line(struct profile *p, char **tok, int ntok,
 			ret = once(&seen->ext, kw, lc);
 		if (!ret)
 			ret = parse_num(tok[1], 0x80000000ULL, 0x8fffffffULL,
-					&v, kw, lc);
+					true, &v, kw, lc);
 		if (ret)
 			return ret;
 		p->max_ext_leaf = (uint32_t)v;
@@ -457,11 +521,12 @@ static int parse_line(struct profile *p, char **tok, int ntok,
 	if (ntok == 1 && (strchr(kw, ',') || strchr(kw, '=') ||
 			  feature_by_name(kw) || looks_raw(kw)))
 		return parse_mask_list(p, kw, lc);
-	if (ntok == 1 && !strchr(kw, '-') && !strchr(kw, '"'))
+	if (ntok > 1 && spaced_list(tok, ntok))
+		return parse_spaced_list(p, tok, ntok, lc);
+	if (ntok == 1 && !strchr(kw, '-') && !strchr(kw, '"') &&
+	    !suggest_word(kw, directives))
 		return unknown_feature(kw, lc);
-	return diag_set(lc->diag, EINVAL, lc->source, lc->line,
-			"unknown directive '%s' (known: name, baseline, mask, allow, xsavearea, family, model, stepping, brand, max-basic-leaf, max-ext-leaf)",
-			kw);
+	return unknown_directive(kw, lc);
 }
 
 static void default_name(struct profile *p, const char *source)
@@ -491,6 +556,9 @@ int profile_parse(struct profile *p, const char *text, const char *source,
 
 	profile_init(p);
 	snprintf(p->source, sizeof(p->source), "%s", lc.source);
+	/* A UTF-8 byte order mark, as some editors write: not text. */
+	if (s && !strncmp(s, "\xef\xbb\xbf", 3))
+		s += 3;
 	while (s && *s && !ret) {
 		const char *nl = strchr(s, '\n');
 		size_t len = nl ? (size_t)(nl - s) : strlen(s);
@@ -662,6 +730,51 @@ static bool profile_text_like(const char *spec)
 	return strpbrk(spec, ",= \t\n") || feature_by_name(spec) || looks_raw(spec);
 }
 
+/* A blank of "avx512f, hle" (one that touches a comma) is no part of a name. */
+static bool list_blank(const char *spec, const char *c)
+{
+	const char *r = c;
+
+	if (*c != ' ' && *c != '\t')
+		return false;
+	while (c > spec && (c[-1] == ' ' || c[-1] == '\t'))
+		c--;
+	while (*r == ' ' || *r == '\t')
+		r++;
+	return (c > spec && c[-1] == ',') || *r == ',';
+}
+
+/*
+ * A profile given as a list is named by the list. A list longer than a
+ * name can be is cut visibly, after a whole item: "avx2,hle,...".
+ */
+static void name_from_spec(struct profile *p, const char *spec)
+{
+	size_t n = 0, max = sizeof(p->name) - 1;
+	const char *c;
+	bool cut = false;
+
+	for (c = spec; *c; c++) {
+		if (list_blank(spec, c))
+			continue;
+		if (n == max) {
+			cut = true;
+			break;
+		}
+		p->name[n++] = *c;
+	}
+	p->name[n] = '\0';
+	if (cut) {
+		char *end = p->name + max - 3;
+
+		while (end > p->name && end[-1] != ',')
+			end--;
+		strcpy(end > p->name ? end : p->name + max - 3, "...");
+	}
+	if (!valid_name(p->name))
+		snprintf(p->name, sizeof(p->name), "custom");
+}
+
 int profile_resolve(struct profile *p, const char *spec, const char *dir,
 		    unsigned int flags, struct diag *diag)
 {
@@ -701,11 +814,8 @@ int profile_resolve(struct profile *p, const char *spec, const char *dir,
 	ret = parse_nonempty(p, spec, CMDLINE_SOURCE, diag);
 	if (ret && !profile_text_like(spec))
 		return not_found(spec, dir, diag);
-	if (!ret) {
-		snprintf(p->name, sizeof(p->name), "%s", spec);
-		if (!valid_name(p->name))
-			snprintf(p->name, sizeof(p->name), "custom");
-	}
+	if (!ret)
+		name_from_spec(p, spec);
 	return ret;
 }
 
