@@ -18,14 +18,15 @@ BUILD ?= $(TOP)/build
 # The pure parts of the commands are tested here too: oci_state.c (the OCI
 # hook's parsing), attach_errno.c (what an ATTACH errno means),
 # supervise.c (run's signal forwarding), modsupport.c (can the kernel load
-# modules at all).
+# modules at all), cgpath.c (which directory a CGROUP argument names).
 UNIT_LIB_SRCS := $(wildcard $(TOP)/tools/cpuidctl/lib/*.c) $(TOP)/tools/cpuidctl/oci_state.c \
 		 $(TOP)/tools/cpuidctl/attach_errno.c $(TOP)/tools/cpuidctl/supervise.c \
-		 $(TOP)/tools/cpuidctl/modsupport.c
+		 $(TOP)/tools/cpuidctl/modsupport.c $(TOP)/tools/cpuidctl/cgpath.c
 UNIT_TEST_SRCS := $(wildcard $(TOP)/tests/unit/*.c)
 UNIT_HDRS := $(wildcard $(TOP)/tools/cpuidctl/lib/*.h $(TOP)/tools/cpuidctl/lib/*.def \
 	     $(TOP)/tools/cpuidctl/oci_hook.h $(TOP)/tools/cpuidctl/attach.h \
 	     $(TOP)/tools/cpuidctl/supervise.h $(TOP)/tools/cpuidctl/modsupport.h \
+	     $(TOP)/tools/cpuidctl/cgpath.h \
 	     $(TOP)/tests/unit/*.h $(TOP)/uapi/linux/*.h)
 UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wmissing-prototypes \
 	-isystem $(TOP)/uapi -I$(TOP)/tools/cpuidctl/lib -I$(TOP)/tools/cpuidctl \

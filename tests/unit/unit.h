@@ -64,6 +64,7 @@ Suite *cli_diag_suite(void);
 Suite *profile_input_suite(void);
 Suite *supervise_suite(void);
 Suite *modsupport_suite(void);
+Suite *cgpath_suite(void);
 
 /*
  * The cpuidctl binary (cli.c), for commands that need neither module nor

@@ -107,6 +107,7 @@ int main(void)
 	srunner_add_suite(sr, profile_input_suite());
 	srunner_add_suite(sr, supervise_suite());
 	srunner_add_suite(sr, modsupport_suite());
+	srunner_add_suite(sr, cgpath_suite());
 	if (tap && *tap)
 		srunner_set_tap(sr, tap);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,88 +1,82 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cgroup v2 helpers: find the cgroup2 mount, open a cgroup directory with
- * a clear error for missing or v1 hierarchies, map cgroup ids to paths.
+ * cgroup v2 helpers for the commands: the cgroup2 mount, CGROUP arguments
+ * opened with a clear error (the rule itself is in cgpath.c), cgroup ids
+ * mapped back to the paths the tool prints.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <inttypes.h>
 #include <limits.h>
-#include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
-#include <linux/magic.h>
 
+#include "cgpath.h"
 #include "cpuidctl.h"
+
+static char root[PATH_MAX];
+static bool root_found;
 
 /* The first cgroup2 mount, usually /sys/fs/cgroup. */
 const char *cgroup2_root(void)
 {
-	static char root[PATH_MAX];
-	struct mntent *m;
-	FILE *f;
-
 	if (*root)
 		return root;
-	strcpy(root, "/sys/fs/cgroup");
-	f = setmntent("/proc/self/mounts", "re");
-	if (!f)
-		return root;
-	while ((m = getmntent(f))) {
-		if (!strcmp(m->mnt_type, "cgroup2")) {
-			snprintf(root, sizeof(root), "%s", m->mnt_dir);
-			break;
-		}
-	}
-	endmntent(f);
+	root_found = !cgpath_find_mount("/proc/self/mounts", root, sizeof(root));
+	if (!root_found)
+		strcpy(root, "/sys/fs/cgroup");
 	return root;
+}
+
+/* The mount found, or NULL if there is none (cgroup2_root() then guesses). */
+const char *cgroup2_mount(void)
+{
+	cgroup2_root();
+	return root_found ? root : NULL;
+}
+
+/* id:N, as 'profile list' prints a cgroup whose path it cannot find. */
+static int open_by_id(uint64_t id, char *path, size_t len)
+{
+	if (cgroup_id_to_path(id, path, len)) {
+		err_msg("cgroup id:%" PRIu64 ": no directory under %s has that id (the cgroup was removed; 'cpuidctl profile remove id:%" PRIu64 "' drops its profile)",
+			id, cgroup2_root(), id);
+		return -EXIT_FAIL;
+	}
+	return cgroup_open(path, path, len);
 }
 
 int cgroup_open(const char *arg, char *path, size_t len)
 {
-	struct statfs sfs;
-	int fd, e;
+	const char *mnt = cgroup2_mount();
+	uint64_t id = cgpath_id_arg(arg);
+	struct diag diag;
+	char tmp[PATH_MAX];
+	int fd;
 
-	if (!*arg) {
-		err_msg("empty cgroup path");
-		return -EXIT_USAGE;
+	if (id)
+		return open_by_id(id, path, len);
+	diag_clear(&diag);
+	if (cgpath_resolve(mnt, arg, tmp, sizeof(tmp), &diag)) {
+		err_msg("%s", diag.msg);
+		return diag.err == ENAMETOOLONG ? -EXIT_FAIL : -EXIT_USAGE;
 	}
-	if (arg[0] == '/')
-		snprintf(path, len, "%s", arg);
-	else
-		snprintf(path, len, "%s/%s", cgroup2_root(), arg);
-
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(path, len, "%s", tmp);
+	fd = cgpath_open(mnt, arg, path, &diag);
 	if (fd < 0) {
-		e = errno;
-		if (e == ENOENT)
-			err_msg("cgroup %s: %s: create it first (mkdir %s) or check the path",
-				path, strerror(e), path);
-		else if (e == ENOTDIR)
-			err_msg("cgroup %s: %s: a cgroup is a directory under %s",
-				path, strerror(e), cgroup2_root());
-		else
-			err_msg("cgroup %s: %s", path, strerror(e));
+		err_msg("%s", diag.msg);
 		return -EXIT_FAIL;
 	}
-	if (fstatfs(fd, &sfs)) {
-		err_msg("cgroup %s: fstatfs: %s", path, strerror(errno));
-		close(fd);
-		return -EXIT_FAIL;
-	}
-	if (sfs.f_type == CGROUP2_SUPER_MAGIC)
-		return fd;
-	if (sfs.f_type == CGROUP_SUPER_MAGIC)
-		err_msg("cgroup %s: a cgroup v1 hierarchy: cpuidvirt needs cgroup v2 (mount -t cgroup2 none /sys/fs/cgroup, or boot with systemd.unified_cgroup_hierarchy=1)",
-			path);
-	else
-		err_msg("cgroup %s: not a cgroup v2 directory (is cgroup2 mounted at /sys/fs/cgroup?)",
-			path);
-	close(fd);
-	return -EXIT_FAIL;
+	return fd;
+}
+
+bool cgroup_is_root(int fd)
+{
+	return cgpath_is_root(fd, cgroup2_mount());
 }
 
 /* On cgroup2 the kernfs node id, which the module reports, is the inode number. */
@@ -104,29 +98,13 @@ static int walk_cb(const char *fpath, const struct stat *sb, int type, struct FT
 	return 1;
 }
 
-/* The directory of cgroup @id, absolute (the cgroup2 mount included). */
-int cgroup_id_to_abspath(uint64_t id, char *path, size_t len)
+/* The full path under the mount: the form every command takes back. */
+int cgroup_id_to_path(uint64_t id, char *path, size_t len)
 {
 	walk_id = id;
 	if (nftw(cgroup2_root(), walk_cb, 32, FTW_PHYS | FTW_MOUNT) != 1)
 		return -ENOENT;
 	snprintf(path, len, "%s", walk_path);
-	return 0;
-}
-
-int cgroup_id_to_path(uint64_t id, char *path, size_t len)
-{
-	const char *root = cgroup2_root();
-	size_t rl = strlen(root);
-
-	walk_id = id;
-	if (nftw(root, walk_cb, 32, FTW_PHYS | FTW_MOUNT) != 1)
-		return -ENOENT;
-	/* Print it the way users pass it: relative to the cgroup2 mount. */
-	if (!strncmp(walk_path, root, rl))
-		snprintf(path, len, "%s", walk_path[rl] ? walk_path + rl : "/");
-	else
-		snprintf(path, len, "%s", walk_path);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "cgpath.h"
 #include "cpuidctl.h"
 #include "profile.h"
 
@@ -48,17 +49,19 @@ const char *const profile_help =
 "      refused unless --allow-mixed-vendor (family/model then stay each\n"
 "      host's own).\n"
 "\n"
-"  profile apply [--no-replace] PROFILE CGROUP\n"
+"  profile apply [--no-replace] [--force] PROFILE CGROUP\n"
 "      Compiles PROFILE against this host and attaches it to CGROUP and all\n"
 "      its descendants. When it returns, the next CPUID of every process\n"
 "      there is answered from the profile. A profile already attached to\n"
 "      CGROUP is replaced atomically (counters are kept); with --no-replace\n"
-"      that is an error instead.\n"
+"      that is an error instead. The root cgroup ('.', the cgroup2 mount)\n"
+"      would mask every process of the machine: refused unless --force.\n"
 "\n"
 "  profile remove CGROUP\n"
 "  profile remove --id ID\n"
 "      Detaches the profile of CGROUP (or of the cgroup with id ID, as\n"
-"      printed by 'status', when the directory is already gone).\n"
+"      printed by 'status', when the directory is already gone; CGROUP\n"
+"      id:ID, as 'list' prints it, is the same).\n"
 "\n"
 "  profile list [--json]\n"
 "      Prints one line per cgroup that has a profile:\n"
@@ -81,8 +84,9 @@ const char *const profile_help =
 "x86-64-v4, host), '-' (standard input), a profile file, a NAME in the profile\n"
 "directory ($CPUIDVIRT_PROFILE_DIR or /etc/cpuidvirt/profiles: DIR/NAME or\n"
 "DIR/NAME.profile), or a libvirtcpuid VIRT_CPUID_MASK string such as\n"
-"'avx512f,hle,rtm,xsavearea=2696'. CGROUP is a cgroup v2 directory,\n"
-"absolute or relative to the cgroup2 mount (/sys/fs/cgroup).\n"
+"'avx512f,hle,rtm,xsavearea=2696'. CGROUP is a cgroup v2 directory: its\n"
+"full path (as 'list' and 'status' print it), a path relative to the\n"
+"cgroup2 mount, or id:ID for a removed one (only 'remove' can use that).\n"
 "\n"
 "Exit status: 0 ok; 1 runtime failure (missing cgroup, cgroup v1, ...);\n"
 "2 usage error; 3 module not loaded; 4 CPUID faulting absent, lying or\n"
@@ -286,12 +290,13 @@ static int profile_apply(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "no-replace", no_argument, NULL, 'n' },
 		{ "replace", no_argument, NULL, 'r' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct profile p;
 	static struct profile_compiled c;
 	char path[4096];
-	bool replace = true;
+	bool replace = true, force = false;
 	int ch, devfd, cgfd, ret;
 
 	opterr = 0;
@@ -300,6 +305,8 @@ static int profile_apply(int argc, char **argv)
 			replace = false;
 		else if (ch == 'r')
 			replace = true;
+		else if (ch == 'f')
+			force = true;
 		else
 			return opt_error("profile apply", ch, argv);
 	}
@@ -313,6 +320,13 @@ static int profile_apply(int argc, char **argv)
 	cgfd = cgroup_open(argv[optind + 1], path, sizeof(path));
 	if (cgfd < 0)
 		return -cgfd;
+	/* A profile covers descendants: on the root, every process. */
+	if (!force && cgroup_is_root(cgfd)) {
+		err_msg("cgroup %s is the root cgroup: a profile there masks every process of the machine; refusing (give --force to do it anyway)",
+			path);
+		close(cgfd);
+		return EXIT_FAIL;
+	}
 	devfd = dev_open();
 	if (devfd < 0) {
 		close(cgfd);
@@ -350,12 +364,15 @@ static int profile_remove(int argc, char **argv)
 	}
 	if (argc - optind != (id ? 0 : 1))
 		return usage_error("profile remove", "give either CGROUP or --id ID");
+	/* id:N is how 'list' names a cgroup whose directory is gone. */
+	if (!id && cgpath_id_arg(argv[optind]))
+		id = cgpath_id_arg(argv[optind]);
 	memset(&d, 0, sizeof(d));
 	d.size = sizeof(d);
 	if (id) {
 		d.flags = CPUIDVIRT_DETACH_BY_ID;
 		d.cgroup_id = id;
-		snprintf(path, sizeof(path), "id %" PRIu64, id);
+		snprintf(path, sizeof(path), "id:%" PRIu64, id);
 	} else {
 		cgfd = cgroup_open(argv[optind], path, sizeof(path));
 		if (cgfd < 0)

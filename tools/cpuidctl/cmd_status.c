@@ -57,7 +57,7 @@ void print_profiles(const struct cpuidvirt_list_entry *e, unsigned int nr)
 		name[CPUIDVIRT_NAME_LEN] = '\0';
 		/* Escaped: a cgroup name with a newline must not add a line. */
 		if (cgroup_id_to_path(e[i].cgroup_id, path, sizeof(path))) {
-			printf("  (removed cgroup, id %" PRIu64 ")\n", (uint64_t)e[i].cgroup_id);
+			printf("  id:%" PRIu64 " (removed cgroup)\n", (uint64_t)e[i].cgroup_id);
 		} else {
 			printf("  ");
 			print_escaped(stdout, path);

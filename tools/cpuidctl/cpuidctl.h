@@ -68,9 +68,10 @@ int profile_show_json(const struct profile *p, const struct profile_compiled *c,
 
 /* cgroup.c: cgroup v2 directories */
 const char *cgroup2_root(void);
+const char *cgroup2_mount(void);	/* NULL: no cgroup2 mount found */
 int cgroup_open(const char *arg, char *path, size_t len);	/* fd or -EXIT_* */
-int cgroup_id_to_path(uint64_t id, char *path, size_t len);	/* 0 or -errno */
-int cgroup_id_to_abspath(uint64_t id, char *path, size_t len);	/* 0 or -errno */
+bool cgroup_is_root(int fd);
+int cgroup_id_to_path(uint64_t id, char *path, size_t len);	/* full path; 0 or -errno */
 int cgroup_self_path(char *path, size_t len);
 uint64_t cgroup_fd_id(int fd);
 

@@ -67,7 +67,7 @@ static struct json_object *json_list_entry(const struct cpuidvirt_list_entry *e)
 
 	memcpy(name, e->name, CPUIDVIRT_NAME_LEN);
 	name[CPUIDVIRT_NAME_LEN] = '\0';
-	found = !cgroup_id_to_abspath(e->cgroup_id, path, sizeof(path));
+	found = !cgroup_id_to_path(e->cgroup_id, path, sizeof(path));
 	json_object_object_add(o, "cgroup", found ? json_object_new_string(path) : NULL);
 	json_object_object_add(o, "cgroup_id", json_object_new_uint64(e->cgroup_id));
 	json_object_object_add(o, "profile", *name ? json_object_new_string(name) : NULL);

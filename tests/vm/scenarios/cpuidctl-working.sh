@@ -71,7 +71,7 @@ t_exit "apply x86-64-v2 exits 0" 0 $CTL profile apply x86-64-v2 cvt
 t_match "apply names profile and cgroup" "^applied profile x86-64-v2 \\([0-9]+ rules\\) to $CG/cvt$" "$T_OUT"
 
 t_exit "list exits 0" 0 $CTL profile list
-t_match "list shows /cvt" "^/cvt x86-64-v2 rules=[0-9]+ emulated=0$" "$T_OUT"
+t_match "list shows $CG/cvt" "^$CG/cvt x86-64-v2 rules=[0-9]+ emulated=0$" "$T_OUT"
 t_exit "list --json exits 0" 0 $CTL profile list --json
 t_match "list --json: schema" '^  "schema": "cpuidctl.list/1",$' "$T_OUT"
 t_match "list --json: the cgroup's absolute path" "^      \"cgroup\": \"$CG/cvt\",$" "$T_OUT"
@@ -84,14 +84,16 @@ sp="$CG/sp a$(printf '\t')b\\c"
 mkdir "$sp"
 t_exit "apply to a cgroup named with a space, tab and backslash" 0 $CTL profile apply x86-64-v2 "$sp"
 t_exit "list with that cgroup" 0 $CTL profile list
-t_match "list escapes it as \\xHH" '^/sp\\x20a\\x09b\\x5cc x86-64-v2 rules=[0-9]+ emulated=0$' "$T_OUT"
-esc=$(printf '%s\n' "$T_OUT" | sed -n 's/^\(\/sp[^ ]*\) .*/\1/p')
-t_eq "printf %b decodes the listed name" "$sp" "$CG$(printf '%b' "$esc")"
+t_match "list escapes it as \\xHH" "^$CG/sp\\\\x20a\\\\x09b\\\\x5cc x86-64-v2 rules=[0-9]+ emulated=0\$" "$T_OUT"
+esc=$(printf '%s\n' "$T_OUT" | sed -n 's/^\([^ ]*\/sp[^ ]*\) .*/\1/p')
+t_eq "printf %b decodes the listed name" "$sp" "$(printf '%b' "$esc")"
 t_exit "status with that cgroup" 0 $CTL status
-t_match "status escapes it too" '^  /sp\\x20a\\x09b\\x5cc$' "$T_OUT"
+t_match "status escapes it too" "^  $CG/sp\\\\x20a\\\\x09b\\\\x5cc\$" "$T_OUT"
+t_exit "apply takes the escaped name back as listed" 0 $CTL profile apply x86-64-v3 "$esc"
+t_eq "apply names the decoded cgroup" "$sp" "$(printf '%s\n' "$T_OUT" | sed -n 's/^applied profile x86-64-v3 ([0-9]* rules) to //p')"
 t_exit "list --json with that cgroup" 0 $CTL profile list --json
 t_match "list --json: the name in JSON escapes" '^      "cgroup": "/sys/fs/cgroup/sp a\\tb\\\\c",$' "$T_OUT"
-t_exit "remove it by its decoded name" 0 $CTL profile remove "$CG$(printf '%b' "$esc")"
+t_exit "remove it by its decoded name" 0 $CTL profile remove "$(printf '%b' "$esc")"
 rmdir "$sp"
 
 out7=$(reg 7 0 ebx)
@@ -131,7 +133,7 @@ inc=$(in_cg $CG/cvt/child "$BIN/cpuidq" 7 0 | sed -n 's/.*ebx=\([0-9a-f]*\).*/\1
 t_eq "child cgroup inherits the profile" 0 "$(bit "$inc" 5)"
 rmdir $CG/cvt/child
 t_exit "status after use" 0 $CTL status
-t_match "status lists /cvt" "^  /cvt$" "$T_OUT"
+t_match "status lists $CG/cvt" "^  $CG/cvt$" "$T_OUT"
 t_match "status: profile counter moved" "emulated: [1-9][0-9]* CPUIDs" "$T_OUT"
 t_match "status: global counter moved" "^counters: emulated [1-9]" "$T_OUT"
 
@@ -201,10 +203,10 @@ rmdir $CG/gone
 t_exit "list with a removed cgroup" 0 $CTL profile list
 t_match "list shows the removed cgroup by id" "^id:$gone_id x86-64-v2 rules=" "$T_OUT"
 t_exit "status with a removed cgroup" 0 $CTL status
-t_match "status names the removed cgroup" "\\(removed cgroup, id $gone_id\\)" "$T_OUT"
+t_match "status names the removed cgroup" "^  id:$gone_id \\(removed cgroup\\)$" "$T_OUT"
 t_exit "remove --id" 0 $CTL profile remove --id "$gone_id"
 t_exit "remove --id again: no profile" 1 $CTL profile remove --id "$gone_id"
-t_match "remove --id again message" "cgroup id $gone_id has no profile" "$T_OUT"
+t_match "remove --id again message" "cgroup id:$gone_id has no profile" "$T_OUT"
 
 # run: SIGTERM is forwarded, and cleanup still happens.
 $CTL run --profile x86-64-v2 -- sleep 60 >/dev/null 2>&1 &
@@ -225,7 +227,7 @@ t_eq "run after SIGTERM removed its cgroup" "" "$(find $CG -maxdepth 2 -name 'cp
 t_exit "run with a leftover process" 0 $CTL run --profile x86-64-v2 -- sh -c 'sleep 60 >/dev/null 2>&1 & exit 0'
 t_match "run warns about the leftover process" "warning: .*cpuidctl-run-[0-9]+ still has processes; it keeps its profile" "$T_OUT"
 d=$(find $CG -maxdepth 2 -name 'cpuidctl-run-*' | head -n1)
-t_match "the leftover cgroup is still profiled" "^/${d#$CG/} x86-64-v2 " "$($CTL profile list)"
+t_match "the leftover cgroup is still profiled" "^$d x86-64-v2 " "$($CTL profile list)"
 if [ -n "$d" ]; then
 	kill $(cat "$d/cgroup.procs") 2>/dev/null
 	$CTL profile remove "$d" >/dev/null
@@ -235,9 +237,54 @@ fi
 t_exit "run without --profile: usage" 2 $CTL run -- true
 t_exit "run without command: usage" 2 $CTL run --profile x86-64-v2
 
+# --- CGROUP paths: whatever list, status and apply print is taken back ------
+# (issue 12, bug 1). Printed: the full path under the cgroup2 mount; the
+# form older versions printed (/NAME) is still taken when unambiguous.
+mkdir -p $CG/rt/child
+for form in list status apply old; do
+	$CTL profile apply x86-64-v2 rt/child >/tmp/rt.apply 2>&1
+	case $form in
+	list) p=$($CTL profile list | sed -n 's/^\([^ ]*rt[^ ]*\) x86-64-v2 .*/\1/p') ;;
+	status) p=$($CTL status | sed -n 's/^  \(.*rt\/child\)$/\1/p') ;;
+	apply) p=$(sed -n 's/^applied profile x86-64-v2 ([0-9]* rules) to //p' /tmp/rt.apply) ;;
+	old) p=/rt/child ;;
+	esac
+	[ "$form" = old ] || t_eq "$form prints the full path" "$CG/rt/child" "$p"
+	t_exit "remove takes back the path $form printed" 0 $CTL profile remove "$p"
+	t_match "remove names the full path ($form)" "^removed the profile of $CG/rt/child$" "$T_OUT"
+done
+t_exit "a missing /NAME: exit 1" 1 $CTL profile remove /rt/nope
+t_match "a missing /NAME: both places named, no 'mkdir /rt/nope'" \
+	"^cpuidctl: cgroup /rt/nope: no such cgroup: neither /rt/nope nor $CG/rt/nope exists \\(cgroups are directories under the cgroup2 mount $CG\\)$" "$T_OUT"
+# A removed cgroup is listed as id:N; remove takes that too.
+$CTL profile apply x86-64-v2 rt/child >/dev/null
+set -- $(ls -di $CG/rt/child)
+rt_id=$1
+rmdir $CG/rt/child
+t_match "list names the removed cgroup id:$rt_id" "^id:$rt_id x86-64-v2 " "$($CTL profile list)"
+t_exit "remove id:N as listed" 0 $CTL profile remove "id:$rt_id"
+t_match "remove id:N message" "^removed the profile of id:$rt_id$" "$T_OUT"
+t_exit "apply to id:N of a removed cgroup: exit 1" 1 $CTL profile apply x86-64-v2 "id:$rt_id"
+t_match "apply to id:N: says it was removed" "^cpuidctl: cgroup id:$rt_id: no directory under $CG has that id" "$T_OUT"
+rmdir $CG/rt
+
+# The root cgroup, however spelt, is refused unless --force (bug 2).
+for root in . / $CG $CG/ $CG/./; do
+	t_exit "apply to the root cgroup '$root' is refused (exit 1)" 1 $CTL profile apply x86-64-v2 "$root"
+	t_match "root '$root': the message says why and how" \
+		"^cpuidctl: cgroup $CG is the root cgroup: a profile there masks every process of the machine; refusing \\(give --force to do it anyway\\)$" "$T_OUT"
+done
+t_exit "nothing was attached to the root" 0 $CTL profile list
+t_eq "list is empty after the refusals" "" "$T_OUT"
+# 'host' masks nothing: the forced root attach changes no CPUID answer.
+t_exit "apply --force host . attaches to the root" 0 $CTL profile apply --force host .
+t_match "apply --force: applied to the mount" "^applied profile host \\(0 rules\\) to $CG$" "$T_OUT"
+t_match "list shows the root by its full path" "^$CG host rules=0 " "$($CTL profile list)"
+t_exit "remove the root's profile by the path list printed" 0 $CTL profile remove "$CG"
+
 # --- error paths with a working module -----------------------------------------
 t_exit "apply to a missing cgroup" 1 $CTL profile apply x86-64-v2 does-not-exist
-t_match "missing cgroup message" "cgroup $CG/does-not-exist: No such file or directory: create it first" "$T_OUT"
+t_match "missing cgroup message" "^cpuidctl: cgroup $CG/does-not-exist: No such file or directory \\(create it with 'mkdir $CG/does-not-exist', or check the name\\)$" "$T_OUT"
 
 mkdir -p /mnt/v1
 if mount -t cgroup -o none,name=cvtest cgroup /mnt/v1 2>/dev/null; then

@@ -238,7 +238,9 @@ bundle life '"io.cpuidvirt.profile": "x86-64-v2"' "$SHOW"
 $CRUN create $RUNARGS --bundle $W/life life >$W/life.out 2>&1 </dev/null
 t_eq "create: crun create succeeds" 0 "$?"
 _t_run $CTL profile list
-t_match "create: the profile is attached to the container's cgroup" "^/cvoci/life x86-64-v2 " "$T_OUT"
+t_match "create: the profile is attached to the container's cgroup" "^$CG/cvoci/life x86-64-v2 " "$T_OUT"
+t_eq "create: the state file names the cgroup as list prints it" "$CG/cvoci/life" \
+	"$(sed -n 's/^cgroup //p' /run/cpuidvirt/life 2>&1)"
 t_match "create: the hook remembered the cgroup id" "^cgroup_id [0-9]+$" "$(cat /run/cpuidvirt/life 2>&1)"
 cid=$(sed -n 's/^cgroup_id //p' /run/cpuidvirt/life 2>/dev/null)
 t_eq "create: remembered id is the cgroup's inode" "$(stat -c %i $CG/cvoci/life 2>&1)" "$cid"

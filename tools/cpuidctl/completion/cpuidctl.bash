@@ -167,7 +167,7 @@ _cpuidctl()
 	profile-show) opts=$'--against\n--diff\n--json' ;;
 	profile-diff) opts=--against ;;
 	profile-lcd) opts=--allow-mixed-vendor ;;
-	profile-apply) opts=--no-replace ;;
+	profile-apply) opts=$'--no-replace\n--force' ;;
 	profile-remove) opts=--id ;;
 	profile-check|profile-validate) opts=$'--against\n--no-host' ;;
 	run) opts=$'--profile\n--cgroup-parent\n--' ;;
