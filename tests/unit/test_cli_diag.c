@@ -3,10 +3,12 @@
  * cpuidctl's diagnostics, run as a program (cli.c): --help, messages and
  * exit codes that need neither the module nor the host's CPUID.
  */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "unit.h"
+#include "lint.h"
 
 #define DUMP(name) TEST_DATA_DIR "/dumps/" name
 
@@ -429,6 +431,96 @@ START_TEST(long_list_name)
 }
 END_TEST
 
+/* Bug 14: rules without effect, exactly; judged on the profile alone. */
+START_TEST(lint_messages)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "baseline x86-64-v3\nmask hle rtm\n",
+		  "2: mask hle has no effect: baseline x86-64-v3 (line 1) hides it already\n"
+		  "2: mask rtm has no effect: baseline x86-64-v3 (line 1) hides it already\n" },
+		{ "mask avx avx2\n",
+		  "1: mask avx2 has no effect: it requires avx, which 'mask avx' (line 1) hides\n" },
+		{ "baseline x86-64-v2\nmask avx2\n",
+		  "2: mask avx2 has no effect: baseline x86-64-v2 (line 1) hides it already\n" },
+		{ "baseline x86-64-v2\nallow sse4_2 aes\n",
+		  "2: allow sse4_2 has no effect: x86-64-v2 (line 1) includes it\n" },
+		{ "baseline x86-64-v2\nallow avx2\n",
+		  "2: allow avx2 has no effect: it requires avx, which the profile hides (allow avx too)\n" },
+		{ "mask aes\nbaseline x86-64-v2\nallow aes\n",
+		  "3: allow aes has no effect: 'mask aes' (line 1) hides it\n" },
+		/* Rules that do something: no warning. */
+		{ "baseline x86-64-v3\nxsavearea 2696\n", "" },
+		{ "baseline x86-64-v2\nallow aes pclmulqdq\nmask sse4_2\n", "" },
+		{ "mask avx512f\n", "" },
+	};
+	size_t i, k, n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct profile_warning w[8];
+		struct profile p;
+		char got[1024] = "";
+
+		parse_ok(&p, cases[i].text);
+		n = profile_warnings(&p, w, 8);
+		for (k = 0; k < n && k < 8; k++)
+			snprintf(got + strlen(got), sizeof(got) - strlen(got), "%d: %s\n",
+				 w[k].line, w[k].msg);
+		ck_assert_msg(!strcmp(got, cases[i].want), "case %zu:\n%s---\nwant:\n%s",
+			      i, got, cases[i].want);
+	}
+}
+END_TEST
+
+/* Bug 14: the warning goes to stderr, the exit status stays. */
+START_TEST(lint_cli)
+{
+	struct cli_result r;
+	const char *f = cli_file(0, "name t\nbaseline x86-64-v3\nmask hle\n");
+	char want[512];
+
+	cli_run(&r, "profile", "show", f, "--against", ZEN5, NULL);
+	ck_assert_int_eq(r.rc, 0);
+	snprintf(want, sizeof(want),
+		 "cpuidctl: warning: %s:3: mask hle has no effect: baseline x86-64-v3 (line 2) hides it already\n", f);
+	ck_assert_str_eq(r.err, want);
+	cli_free(&r);
+}
+END_TEST
+
+/* Bug 14: the examples are exemplary; so are the built-ins. */
+START_TEST(examples_have_no_warnings)
+{
+	const char *const *b;
+	struct cli_result r;
+	struct dirent *de;
+	int n = 0;
+	DIR *d = opendir(TEST_DATA_DIR "/../../profiles");
+
+	ck_assert(d);
+	while ((de = readdir(d))) {
+		char path[512];
+		size_t len = strlen(de->d_name);
+
+		if (len < 9 || strcmp(de->d_name + len - 8, ".profile"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", TEST_DATA_DIR "/../../profiles", de->d_name);
+		cli_run(&r, "profile", "check", "--no-host", "--against", ZEN5, path, NULL);
+		ck_assert_msg(r.rc == 0 && !*r.err, "%s: rc %d: %s", de->d_name, r.rc, r.err);
+		cli_free(&r);
+		n++;
+	}
+	closedir(d);
+	ck_assert_int_ge(n, 3);
+	for (b = profile_builtin_names(); *b; b++) {
+		cli_run(&r, "profile", "show", *b, "--against", ZEN5, NULL);
+		ck_assert_msg(r.rc == 0 && !*r.err, "%s: rc %d: %s", *b, r.rc, r.err);
+		cli_free(&r);
+	}
+}
+END_TEST
+
 Suite *cli_diag_suite(void)
 {
 	Suite *s = suite_create("cli-diag");
@@ -457,6 +549,9 @@ Suite *cli_diag_suite(void)
 	tcase_add_test(tc, directive_suggestion);
 	tcase_add_test(tc, comma_blank_lists);
 	tcase_add_test(tc, long_list_name);
+	tcase_add_test(tc, lint_messages);
+	tcase_add_test(tc, lint_cli);
+	tcase_add_test(tc, examples_have_no_warnings);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -328,6 +328,8 @@ static void normalise(struct profile *p)
 	p->ext_line = !!p->ext_line;
 	for (i = 0; i < sizeof(p->mask_line) / sizeof(p->mask_line[0]); i++)
 		p->mask_line[i] = !!p->mask_line[i];
+	for (i = 0; i < sizeof(p->allow_line) / sizeof(p->allow_line[0]); i++)
+		p->allow_line[i] = !!p->allow_line[i];
 	/* raw[] has padding that parse copies from the stack: compare by field. */
 	for (k = 0; k < PROFILE_MAX_RAW; k++) {
 		struct profile_raw_bit rb = p->raw[k];

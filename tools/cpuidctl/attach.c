@@ -11,6 +11,7 @@
 
 #include "attach.h"
 #include "cpuidctl.h"
+#include "lint.h"
 #include "profile.h"
 
 /*
@@ -49,6 +50,22 @@ int profile_compile_against(struct profile *p, const struct cpuid_dump *against,
 }
 
 /*
+ * Rules that change nothing are not errors, but the file misleads its
+ * reader: say so on stderr, exit status unchanged.
+ */
+void profile_warn(const struct profile *p)
+{
+	struct profile_warning w[32];
+	size_t i, n = profile_warnings(p, w, ARRAY_SIZE(w));
+
+	for (i = 0; i < n && i < ARRAY_SIZE(w); i++)
+		err_msg("warning: %s:%d: %s", p->source, w[i].line, w[i].msg);
+	if (n > ARRAY_SIZE(w))
+		err_msg("warning: %s: %zu more rules without effect", p->source,
+			n - ARRAY_SIZE(w));
+}
+
+/*
  * Parse and compile @spec against @against (the host when NULL). Returns
  * an exit code after printing the "file:line: message".
  */
@@ -65,7 +82,10 @@ int profile_prepare(const char *spec, const struct cpuid_dump *against,
 		err_msg("%s", *diag.msg ? diag.msg : strerror(-ret));
 		return EXIT_PROFILE;
 	}
-	return profile_compile_against(p, against, c, NULL);
+	ret = profile_compile_against(p, against, c, NULL);
+	if (!ret)
+		profile_warn(p);
+	return ret;
 }
 
 /*

@@ -74,6 +74,7 @@ static int check_one(const char *spec, const struct check_hosts *h)
 			return EXIT_PROFILE;
 		}
 	}
+	profile_warn(&p);
 	printf("%s: ok (name %s;", spec, p.name);
 	for (i = 0; i < h->n; i++)
 		printf("%s %s", i ? "," : " compiled against", h->name[i] ? h->name[i] : "this host");

@@ -84,6 +84,7 @@ struct profile_compiled;
 struct cpuid_dump;
 int profile_compile_against(struct profile *p, const struct cpuid_dump *against,
 			    struct profile_compiled *c, const char *what);
+void profile_warn(const struct profile *p);	/* rules without effect, on stderr */
 int profile_prepare(const char *spec, const struct cpuid_dump *against,
 		    struct profile *p, struct profile_compiled *c);
 int profile_attach_ioctl(int devfd, const struct profile_compiled *c, int cgfd,

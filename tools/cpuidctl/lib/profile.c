@@ -443,6 +443,8 @@ static int parse_line(struct profile *p, char **tok, int ntok,
 						"'%s' is not an instruction-set extension; allow lists only act on those, so it is always shown (use 'mask %s' to hide it)",
 						f->name, f->name);
 			fset_add(&p->allow, f);
+			if (!p->allow_line[feature_index(f)])
+				p->allow_line[feature_index(f)] = lc->line;
 		}
 		p->has_allow = true;
 		return ret;

@@ -44,6 +44,7 @@ struct profile {
 	int baseline_line;
 	bool has_allow;			/* an "allow" line was seen */
 	struct feature_set allow;	/* allow-list (baseline not included) */
+	int allow_line[1024];		/* line of each allowed feature, by table index */
 	struct feature_set mask;	/* "mask" names, before closure */
 	int mask_line[1024];		/* line of each mask, by table index */
 
