@@ -144,12 +144,28 @@ END_TEST
 
 /* ---- bug 4: what is read, and how ---------------------------------------- */
 
-/* /proc says size 0; it must be read, and is not a profile. */
+/* /proc says size 0 and is kernel state: never 0 rules, a clear no. */
 START_TEST(proc_file)
 {
-	ck_assert_int_eq(profile_load(&p, "/proc/self/status", &diag), -EINVAL);
-	ck_assert_msg(!strncmp(diag.msg, "/proc/self/status:1: unknown directive 'Name:'", 46),
-		      "%s", diag.msg);
+	ck_assert_int_eq(profile_load(&p, "/proc/cpuinfo", &diag), -ENODEV);
+	ck_assert_str_eq(diag.msg, "/proc/cpuinfo: is a file of /proc (kernel state), not a profile file");
+	ck_assert_int_eq(profile_load(&p, "/sys/devices/system/cpu/online", &diag), -ENODEV);
+}
+END_TEST
+
+/* A shell's <(...) is /dev/fd/N, a /proc link to a pipe: that is read. */
+START_TEST(proc_fd_pipe)
+{
+	int pfd[2];
+	char path[64];
+
+	ck_assert_int_eq(pipe(pfd), 0);
+	ck_assert_int_eq(write(pfd[1], "mask avx2\n", 10), 10);
+	close(pfd[1]);
+	snprintf(path, sizeof(path), "/dev/fd/%d", pfd[0]);
+	ck_assert_msg(profile_load(&p, path, &diag) == 0, "%s", diag.msg);
+	ck_assert(fset_has(&p.mask, feature_by_name("avx2")));
+	close(pfd[0]);
 }
 END_TEST
 
@@ -326,6 +342,7 @@ Suite *profile_input_suite(void)
 	tcase_add_test(tc, empty_cli);
 	tcase_add_test(tc, host_builtin);
 	tcase_add_test(tc, proc_file);
+	tcase_add_test(tc, proc_fd_pipe);
 	tcase_add_test(tc, device_and_directory);
 	tcase_add_test(tc, fifo_streamed);
 	tcase_add_test(tc, fifo_bounded);

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "textin.h"
 
@@ -29,6 +31,24 @@ static const char *not_text(mode_t mode, int is_stdin)
 	if (S_ISSOCK(mode))
 		return "is a socket";
 	return "is not a regular file";
+}
+
+/*
+ * /proc and /sys files look regular but are kernel state: /proc/cpuinfo
+ * is no profile. By the file system of the open file, so that /dev/fd/N
+ * (a shell's <(...)) still reads the pipe behind it.
+ */
+static const char *kernel_file(int fd)
+{
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs))
+		return NULL;
+	if (sfs.f_type == PROC_SUPER_MAGIC)
+		return "/proc";
+	if (sfs.f_type == SYSFS_MAGIC)
+		return "/sys";
+	return NULL;
 }
 
 static int type_error(const char *name, const char *what, const char *is,
@@ -117,6 +137,9 @@ int textin_read(const char *path, const char *what, size_t max, char **text,
 			       what, strerror(errno));
 	} else if ((is = not_text(st.st_mode, is_stdin))) {
 		ret = type_error(name, what, is, st.st_mode, diag);
+	} else if ((is = kernel_file(fd))) {
+		ret = diag_set(diag, ENODEV, name, 0, "is a file of %s (kernel state), not a %s file",
+			       is, what);
 	} else {
 		ret = read_fd(fd, name, what, max, text, diag);
 	}

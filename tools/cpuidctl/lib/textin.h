@@ -21,7 +21,8 @@
  * Regular files and FIFOs are read (a FIFO like cat reads it: open waits
  * for a writer, the text ends when the last writer closes); standard input
  * may be anything but a directory. Errors, as "PATH: message" in @diag:
- * -errno of open/read, -EISDIR, -ENODEV (a device or socket), -EFBIG
+ * -errno of open/read, -EISDIR, -ENODEV (a device, socket, or a file of
+ * /proc or /sys: kernel state, not text one wrote), -EFBIG
  * (more than @max bytes), -EINVAL (a NUL byte: a binary file).
  */
 int textin_read(const char *path, const char *what, size_t max, char **text,
