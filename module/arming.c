@@ -57,29 +57,30 @@ bool cv_task_wants_fault(struct task_struct *t)
 
 /*
  * Set t's TIF_NOCPUID to what it should be; the MSR is the caller's job.
- * Caller holds cv_task_lock(t). True if the flag changed.
+ * Caller holds cv_task_lock(t). w names the writer for test builds. True
+ * if the flag changed.
  */
-bool cv_sync_task_locked(struct task_struct *t)
+bool cv_sync_task_locked(struct task_struct *t, enum cv_window w)
 {
 	bool want;
 
 	if (t->flags & PF_KTHREAD)
 		return false;
 	want = cv_task_wants_fault(t);
-	cv_test_window(CV_WIN_SYNC);
+	cv_test_window(w);
 	if (want == test_tsk_thread_flag(t, TIF_NOCPUID))
 		return false;
 	update_tsk_thread_flag(t, TIF_NOCPUID, want);
 	return true;
 }
 
-bool cv_sync_task(struct task_struct *t)
+bool cv_sync_task(struct task_struct *t, enum cv_window w)
 {
 	unsigned long flags;
 	bool changed;
 
 	raw_spin_lock_irqsave(cv_task_lock(t), flags);
-	changed = cv_sync_task_locked(t);
+	changed = cv_sync_task_locked(t, w);
 	raw_spin_unlock_irqrestore(cv_task_lock(t), flags);
 	return changed;
 }
@@ -97,6 +98,7 @@ bool cv_repair_stale(void)
 
 	raw_spin_lock_irqsave(cv_task_lock(current), flags);
 	stale = !cv_task_wants_fault(current);
+	cv_test_window(CV_WIN_EVENT);
 	if (stale) {
 		clear_thread_flag(TIF_NOCPUID);
 		cv_resync_this_cpu();
@@ -160,7 +162,7 @@ void cv_sync_all(void)
 	smp_mb();
 	rcu_read_lock();
 	for_each_process_thread(g, t)
-		cv_sync_task(t);
+		cv_sync_task(t, CV_WIN_WALK);
 	rcu_read_unlock();
 	cv_resync_all();
 }
@@ -238,8 +240,7 @@ static long (*cv_prctl_set_cpuid(unsigned long arg))(void)
 	} else if (cv_asked_set(t, !arg)) {
 		answer = cv_prctl_enomem;
 	} else {
-		cv_test_window(CV_WIN_PRCTL);
-		cv_sync_task_locked(t);
+		cv_sync_task_locked(t, CV_WIN_PRCTL);
 		cv_resync_this_cpu();
 	}
 	raw_spin_unlock_irqrestore(cv_task_lock(t), flags);

@@ -36,7 +36,6 @@ static HLIST_HEAD(cv_asked_pool);
 static unsigned int cv_pool_free;
 static DEFINE_RAW_SPINLOCK(cv_asked_lock);
 static atomic_t cv_nr_asked = ATOMIC_INIT(0);
-static atomic64_t cv_asked_lost = ATOMIC64_INIT(0);
 
 static void cv_pool_refill(struct work_struct *w);
 static DECLARE_WORK(cv_pool_work, cv_pool_refill);
@@ -109,11 +108,6 @@ unsigned int cv_nr_self_armed(void)
 	return atomic_read(&cv_nr_asked);
 }
 
-u64 cv_self_armed_lost(void)
-{
-	return atomic64_read(&cv_asked_lost);
-}
-
 /* Any context. */
 bool cv_task_asked(struct task_struct *t)
 {
@@ -166,8 +160,6 @@ int cv_asked_set(struct task_struct *t, bool asked)
 	raw_spin_unlock_irqrestore(&cv_asked_lock, flags);
 	if (refill)
 		schedule_work(&cv_pool_work);
-	if (ret)
-		atomic64_inc(&cv_asked_lost);
 	return ret;
 }
 

@@ -154,7 +154,7 @@ static void cv_selftest_disarm(void)
 		return;
 	WRITE_ONCE(cv_st_task, NULL);
 	raw_spin_lock_irqsave(cv_task_lock(t), flags);
-	cv_sync_task_locked(t);
+	cv_sync_task_locked(t, CV_WIN_EVENT);
 	if (t == current)
 		cv_resync_this_cpu();
 	raw_spin_unlock_irqrestore(cv_task_lock(t), flags);
@@ -188,7 +188,7 @@ int cv_selftest(struct cpuidvirt_selftest *st)
 		WRITE_ONCE(cv_st_trapped_cpu, -1);
 		WRITE_ONCE(cv_st_task, current);
 		raw_spin_lock_irqsave(cv_task_lock(current), flags);
-		cv_sync_task_locked(current);
+		cv_sync_task_locked(current, CV_WIN_EVENT);
 		cv_resync_this_cpu();
 		raw_spin_unlock_irqrestore(cv_task_lock(current), flags);
 		break;

@@ -24,6 +24,7 @@
 #include <linux/cpuidvirt.h>
 
 #include "compat.h"
+#include "testhooks.h"
 
 struct cv_rules {
 	u32 flags;		/* CPUIDVIRT_ATTACH_CLAMP_* */
@@ -77,15 +78,14 @@ void cv_asked_exit(void);
 bool cv_task_asked(struct task_struct *t);
 int cv_asked_set(struct task_struct *t, bool asked);
 unsigned int cv_nr_self_armed(void);
-u64 cv_self_armed_lost(void);
 
 /* arming.c */
 extern bool cv_unloading;
 extern bool cv_seeding;
 raw_spinlock_t *cv_task_lock(struct task_struct *t);
 bool cv_task_wants_fault(struct task_struct *t);
-bool cv_sync_task_locked(struct task_struct *t);
-bool cv_sync_task(struct task_struct *t);
+bool cv_sync_task_locked(struct task_struct *t, enum cv_window w);
+bool cv_sync_task(struct task_struct *t, enum cv_window w);
 bool cv_repair_stale(void);
 void cv_resync_move_cb(struct callback_head *cb);
 void cv_sync_all(void);

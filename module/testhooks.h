@@ -6,13 +6,17 @@
  *   test_delay_us  busy-wait at each enabled window
  * Each window sits between a decision and the write that acts on it, so
  * the stress scenarios can make a lost update likely instead of rare.
+ * Writers get separate windows: a lost update needs one writer slow and
+ * the other fast (an equally slow walk would decide after, and write
+ * after, the slow event, and win).
  */
 #ifndef CPUIDVIRT_TESTHOOKS_H
 #define CPUIDVIRT_TESTHOOKS_H
 
 enum cv_window {
-	CV_WIN_SYNC,		/* "should t fault" -> write of TIF_NOCPUID */
-	CV_WIN_PRCTL,		/* ARCH_SET_CPUID: decided -> acted */
+	CV_WIN_EVENT,		/* fork, exec, move, selftest, stale repair */
+	CV_WIN_PRCTL,		/* ARCH_SET_CPUID */
+	CV_WIN_WALK,		/* the ATTACH/REPLACE/DETACH walk */
 };
 
 #ifdef CV_TEST_HOOKS

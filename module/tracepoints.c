@@ -43,7 +43,7 @@ static void cv_tp_fork(void *data, struct task_struct *parent,
 	if (asked && cv_asked_set(child, true))
 		pr_warn_ratelimited("pid %d loses its inherited ARCH_SET_CPUID state (no free entry)\n",
 				    task_pid_nr(child));
-	cv_sync_task_locked(child);
+	cv_sync_task_locked(child, CV_WIN_EVENT);
 	raw_spin_unlock_irqrestore(cv_task_lock(child), flags);
 }
 
@@ -57,7 +57,7 @@ static void cv_tp_exec(void *data, struct task_struct *p, pid_t old_pid,
 	raw_spin_lock_irqsave(cv_task_lock(p), flags);
 	/* exec forgets ARCH_SET_CPUID, as the kernel does. */
 	cv_asked_set(p, false);
-	cv_sync_task_locked(p);
+	cv_sync_task_locked(p, CV_WIN_EVENT);
 	/* Tracepoints run with preemption disabled: current stays here. */
 	if (p == current)
 		cv_resync_this_cpu();
@@ -129,9 +129,9 @@ static void cv_tp_cgroup_attach(void *data, struct cgroup *dst_cgrp,
 	rcu_read_lock();
 	if (threadgroup) {
 		for_each_thread(task, t)
-			changed |= cv_sync_task(t);
+			changed |= cv_sync_task(t, CV_WIN_EVENT);
 	} else {
-		changed = cv_sync_task(task);
+		changed = cv_sync_task(task, CV_WIN_EVENT);
 	}
 	rcu_read_unlock();
 	/* No flag changed: every CPU's bit still matches its thread. */
