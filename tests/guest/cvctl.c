@@ -76,34 +76,12 @@
 
 #include <linux/cpuidvirt.h>
 
+#include "errname.h"
+
 #define DEV "/dev/" CPUIDVIRT_DEVICE_NAME
 
 static int devfd = -1;
 static int unpriv;
-
-static const char *ename(int e)
-{
-	switch (e) {
-	case 0: return "OK";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case ESRCH: return "ESRCH";
-	case EBADF: return "EBADF";
-	case ENOMEM: return "ENOMEM";
-	case EFAULT: return "EFAULT";
-	case EEXIST: return "EEXIST";
-	case ENOTDIR: return "ENOTDIR";
-	case EINVAL: return "EINVAL";
-	case ENOSPC: return "ENOSPC";
-	case ERANGE: return "ERANGE";
-	case E2BIG: return "E2BIG";
-	case ENOTTY: return "ENOTTY";
-	case ENOTUNIQ: return "ENOTUNIQ";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case EBUSY: return "EBUSY";
-	}
-	return "E?";
-}
 
 static void die(const char *what)
 {
@@ -145,7 +123,7 @@ static int xioctl(unsigned long cmd, void *arg)
 static int report(int r)
 {
 	if (r) {
-		printf("error: %s (%s)\n", ename(-r), strerror(-r));
+		printf("error: %s (%s)\n", errname(-r), strerror(-r));
 		return 1;
 	}
 	return 0;
@@ -402,9 +380,9 @@ static void expect(const char *desc, int got, int want)
 {
 	cases++;
 	if (got == -want) {
-		printf("PASS %s: %s\n", desc, ename(want));
+		printf("PASS %s: %s\n", desc, errname(want));
 	} else {
-		printf("FAIL %s: got %s, want %s\n", desc, ename(-got), ename(want));
+		printf("FAIL %s: got %s, want %s\n", desc, errname(-got), errname(want));
 		failures++;
 	}
 }
@@ -772,7 +750,7 @@ static int cmd_fill(const char *cgdir)
 		if (r)
 			break;
 	}
-	printf("attached=%u error=%s\n", n, ename(-r));
+	printf("attached=%u error=%s\n", n, errname(-r));
 	fflush(stdout);
 	fill_dir = cgdir;
 	fill_n = n > CPUIDVIRT_MAX_PROFILES + 1 ? CPUIDVIRT_MAX_PROFILES + 1 : n;
@@ -1436,7 +1414,7 @@ static int cmd_selfarm(void)
 {
 	long r = arch_prctl(ARCH_SET_CPUID, 0);
 
-	printf("set0=%s get=%ld\n", ename(-r), syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0));
+	printf("set0=%s get=%ld\n", errname(-r), syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0));
 	cpuid_or_segv("cpuid", 0, 0);
 	return 0;
 }
@@ -1447,7 +1425,7 @@ static int cmd_selfarm_fork(void)
 	int status;
 	pid_t pid;
 
-	printf("set0=%s\n", ename(-arch_prctl(ARCH_SET_CPUID, 0)));
+	printf("set0=%s\n", errname(-arch_prctl(ARCH_SET_CPUID, 0)));
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
@@ -1466,7 +1444,7 @@ static int cmd_selfarm_fork(void)
 /* rr-style ARCH_SET_CPUID(0), then exec PROG: the new program is not armed. */
 static int cmd_selfarm_exec(char **argv)
 {
-	printf("set0=%s\n", ename(-arch_prctl(ARCH_SET_CPUID, 0)));
+	printf("set0=%s\n", errname(-arch_prctl(ARCH_SET_CPUID, 0)));
 	fflush(stdout);
 	execv(argv[0], argv);
 	die(argv[0]);
@@ -1495,7 +1473,7 @@ static int cmd_prctl(void)
 	long s0 = arch_prctl(ARCH_SET_CPUID, 0);
 	long s1 = arch_prctl(ARCH_SET_CPUID, 1);
 
-	printf("get=%ld set0=%s set1=%s get=%ld\n", get, ename(-s0), ename(-s1),
+	printf("get=%ld set0=%s set1=%s get=%ld\n", get, errname(-s0), errname(-s1),
 	       syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0));
 	return 0;
 }
@@ -1507,7 +1485,7 @@ static int cmd_wait(int arm, const char *fifo, uint32_t leaf, uint32_t sub)
 	FILE *f;
 
 	if (arm)
-		printf("set0=%s\n", ename(-arch_prctl(ARCH_SET_CPUID, 0)));
+		printf("set0=%s\n", errname(-arch_prctl(ARCH_SET_CPUID, 0)));
 	else
 		printf("ready\n");
 	fflush(stdout);

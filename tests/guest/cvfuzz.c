@@ -37,6 +37,8 @@
 
 #include <linux/cpuidvirt.h>
 
+#include "errname.h"
+
 #define DEV "/dev/" CPUIDVIRT_DEVICE_NAME
 #define PG 4096
 #define NCG 5
@@ -123,31 +125,6 @@ static int allowed(const int *ok, int e)
 	return 0;
 }
 
-static const char *ename(int e)
-{
-	static char buf[16];
-
-	switch (e) {
-	case 0: return "OK";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case ESRCH: return "ESRCH";
-	case EBADF: return "EBADF";
-	case ENOMEM: return "ENOMEM";
-	case EFAULT: return "EFAULT";
-	case EEXIST: return "EEXIST";
-	case EINVAL: return "EINVAL";
-	case ENOSPC: return "ENOSPC";
-	case ERANGE: return "ERANGE";
-	case E2BIG: return "E2BIG";
-	case ENOTTY: return "ENOTTY";
-	case ENOTUNIQ: return "ENOTUNIQ";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	}
-	snprintf(buf, sizeof(buf), "errno %d", e);
-	return buf;
-}
-
 /* Issue one ioctl and judge its errno. */
 static int call(int c, unsigned long req, void *arg, const void *shown,
 		size_t shown_len)
@@ -163,7 +140,7 @@ static int call(int c, unsigned long req, void *arg, const void *shown,
 		e = 1000;
 	if (e && !allowed(ok, e) && ++bad <= 50) {
 		printf("BAD call=%lu cmd=%s req=%#lx arg=%p errno=%s bytes=",
-		       calls, cmds[c].name, req, arg, ename(e));
+		       calls, cmds[c].name, req, arg, errname(e));
 		for (i = 0; shown && i < shown_len && i < 128; i++)
 			printf("%02x", ((const uint8_t *)shown)[i]);
 		printf("\n");
@@ -414,7 +391,7 @@ static void known(int c, void *arg, int want, const char *what)
 		     (uintptr_t)arg < PG ? NULL : arg, cmds[c].v1);
 
 	if (e != want && ++bad <= 50)
-		printf("BAD known %s: errno %s, want %s\n", what, ename(e), ename(want));
+		printf("BAD known %s: errno %s, want %s\n", what, errname(e), errname(want));
 }
 
 /*
@@ -585,7 +562,7 @@ usage:
 		printf("cmd %s calls=%lu\n", cmds[c].name, per_cmd[c]);
 	for (i = 0; i < 256; i++)
 		if (per_errno[i])
-			printf("errno %s: %lu\n", ename(i), per_errno[i]);
+			printf("errno %s: %lu\n", errname(i), per_errno[i]);
 	printf("calls=%lu bad=%lu\n", calls, bad);
 	return bad ? 1 : 0;
 }

@@ -134,6 +134,28 @@ t_skip_all()
 	exit 0
 }
 
+# t_cgroups_remove DIR...: detach any profile from each cgroup directory
+# and remove it, children first (list them before their parents). For a
+# scenario's cleanup; missing directories are fine.
+t_cgroups_remove()
+{
+	for _d in "$@"; do
+		[ -d "$_d" ] || continue
+		"$BIN/cvctl" detach "$_d" >/dev/null 2>&1
+		rmdir "$_d" 2>/dev/null
+	done
+}
+
+# t_race_windows WINDOWS DELAY_US: widen the test build's race windows
+# (module parameters test_windows, a bitmask of enum cv_window in
+# module/testhooks.h: 1 event, 2 prctl, 4 walk; test_delay_us, a
+# busy-wait at each). "0 0" closes them.
+t_race_windows()
+{
+	echo "$1" >/sys/module/cpuidvirt/parameters/test_windows &&
+		echo "$2" >/sys/module/cpuidvirt/parameters/test_delay_us
+}
+
 # t_done: exit 1 if any check in this scenario failed (optional; the
 # init counts the result lines anyway).
 t_done()

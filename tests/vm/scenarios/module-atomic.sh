@@ -32,11 +32,7 @@ in_cg()
 
 cleanup()
 {
-	for d in ra da; do
-		[ -d $CG/$d ] || continue
-		$CV detach $CG/$d >/dev/null 2>&1
-		rmdir $CG/$d 2>/dev/null
-	done
+	t_cgroups_remove $CG/ra $CG/da
 }
 
 t_check "module loads" modprobe cpuidvirt

@@ -16,11 +16,7 @@ grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG ||
 
 cleanup()
 {
-	for d in lc-a lc-b; do
-		[ -d $CG/$d ] || continue
-		$CV detach $CG/$d >/dev/null 2>&1
-		rmdir $CG/$d 2>/dev/null
-	done
+	t_cgroups_remove $CG/lc-a $CG/lc-b
 }
 
 state()

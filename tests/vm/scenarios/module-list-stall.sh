@@ -16,11 +16,7 @@ grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG ||
 
 cleanup()
 {
-	for d in ls-a ls-b; do
-		[ -d $CG/$d ] || continue
-		$CV detach $CG/$d >/dev/null 2>&1
-		rmdir $CG/$d 2>/dev/null
-	done
+	t_cgroups_remove $CG/ls-a $CG/ls-b
 }
 
 t_check "module loads" modprobe cpuidvirt

@@ -35,11 +35,7 @@ hex() { printf '%08x' "$(($1))"; }
 
 cleanup()
 {
-	for d in m/child/gc m/child m s c c2 c3 c4 x dyn; do
-		[ -d $CG/$d ] || continue
-		$CV detach $CG/$d >/dev/null 2>&1
-		rmdir $CG/$d 2>/dev/null
-	done
+	t_cgroups_remove $CG/m/child/gc $CG/m/child $CG/m $CG/s $CG/c $CG/c2 $CG/c3 $CG/c4 $CG/x $CG/dyn
 }
 
 t_check "module loads" modprobe cpuidvirt

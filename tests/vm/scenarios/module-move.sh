@@ -17,11 +17,7 @@ grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG || t_skip_all 
 
 cleanup()
 {
-	for d in mv-in mv-out td/in td/out td; do
-		[ -d $CG/$d ] || continue
-		$CV detach $CG/$d >/dev/null 2>&1
-		rmdir $CG/$d 2>/dev/null
-	done
+	t_cgroups_remove $CG/mv-in $CG/mv-out $CG/td/in $CG/td/out $CG/td
 }
 
 t_check "module loads" modprobe cpuidvirt
