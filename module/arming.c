@@ -201,21 +201,25 @@ void cv_resync_all_later(void)
  */
 static noinline long cv_prctl_eperm(void)
 {
+	cv_test_window(CV_WIN_STUB);
 	return -EPERM;
 }
 
 static noinline long cv_prctl_enomem(void)
 {
+	cv_test_window(CV_WIN_STUB);
 	return -ENOMEM;
 }
 
 static noinline long cv_prctl_ret1(void)
 {
+	cv_test_window(CV_WIN_STUB);
 	return 1;
 }
 
 static noinline long cv_prctl_ret0(void)
 {
+	cv_test_window(CV_WIN_STUB);
 	return 0;
 }
 

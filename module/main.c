@@ -77,7 +77,9 @@ static int __init cv_init(void)
 		if (ret)
 			goto err_unhook;
 	}
-	ret = cv_device_init();
+	ret = cv_test_init_fault();
+	if (!ret)
+		ret = cv_device_init();
 	if (ret)
 		goto err_unhook;
 	pr_info("version %s loaded, CPUID faulting state %d\n",

@@ -3,6 +3,7 @@
 
 #include <linux/bits.h>
 #include <linux/delay.h>
+#include <linux/errno.h>
 #include <linux/moduleparam.h>
 
 #include "testhooks.h"
@@ -15,6 +16,15 @@ MODULE_PARM_DESC(test_windows, "test builds only: bitmask of race windows to wid
 static unsigned int test_delay_us;
 module_param(test_delay_us, uint, 0600);
 MODULE_PARM_DESC(test_delay_us, "test builds only: busy-wait per widened window (max 10000)");
+
+static bool test_init_fail;
+module_param(test_init_fail, bool, 0400);
+MODULE_PARM_DESC(test_init_fail, "test builds only: fail module init after hooking");
+
+int cv_test_init_fault(void)
+{
+	return test_init_fail ? -EAGAIN : 0;
+}
 
 void cv_test_window(enum cv_window w)
 {

@@ -4,6 +4,7 @@
  * bed's; never DKMS or a package) gets two module parameters:
  *   test_windows   bitmask of enum cv_window
  *   test_delay_us  busy-wait at each enabled window
+ *   test_init_fail module init fails after every hook is in place
  * Each window sits between a decision and the write that acts on it, so
  * the stress scenarios can make a lost update likely instead of rare.
  * Writers get separate windows: a lost update needs one writer slow and
@@ -17,13 +18,20 @@ enum cv_window {
 	CV_WIN_EVENT,		/* fork, exec, move, selftest, stale repair */
 	CV_WIN_PRCTL,		/* ARCH_SET_CPUID */
 	CV_WIN_WALK,		/* the ATTACH/REPLACE/DETACH walk */
+	CV_WIN_STUB,		/* inside the ARCH_SET/GET_CPUID answer stubs */
 };
 
 #ifdef CV_TEST_HOOKS
 void cv_test_window(enum cv_window w);
+int cv_test_init_fault(void);
 #else
 static inline void cv_test_window(enum cv_window w)
 {
+}
+
+static inline int cv_test_init_fault(void)
+{
+	return 0;
 }
 #endif
 
