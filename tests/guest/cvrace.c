@@ -6,6 +6,10 @@
  *
  *   cvrace storm B X SECS    exec, fork, thread and move storms in cgroup B
  *                            while ATTACH, REPLACE and DETACH of B loop
+ *   cvrace storm-calm B X SECS  the same without moves and REPLACE, and
+ *                            30 ms stable after each ATTACH: a thread left
+ *                            unarmed by an ATTACH is not re-armed by the
+ *                            next walk before it checks
  *   cvrace prctl B X SECS    threads of B loop ARCH_SET_CPUID(1) (escape
  *                            attempts) and ARCH_SET_CPUID(0) (rr-style
  *                            self-arming) while ATTACH and DETACH loop
@@ -13,6 +17,11 @@
  *                            when a line is written to FIFO
  *   cvrace forks N           N children, one CPUID each: how many died by
  *                            a signal (none may)
+ *   cvrace armed-forks SECS  self-armed, forks children that each check
+ *                            for 40 ms that CPUID still raises SIGSEGV
+ *                            (run across rmmod)
+ *   cvrace prctl-loop SECS   ARCH_SET_CPUID(1) in a loop (threads in the
+ *                            module's answer stubs during a failed init)
  *   cvrace list-uffd CG      LIST into a userfaultfd page that stays
  *                            missing; meanwhile ATTACH/DETACH of CG, QUERY
  *                            and STATUS must complete (exit 0), then the
@@ -37,6 +46,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -335,6 +345,12 @@ static void *asker(void *arg __attribute__((unused)))
 				 __ATOMIC_SEQ_CST);
 	while (!sh->stop) {
 		asked = arch_prctl(ARCH_SET_CPUID, 0);
+		/*
+		 * Asked during a walk: check once it has returned, so that a
+		 * walk that undid the request is seen.
+		 */
+		while (!asked && ld(&sh->state) == TRANSITION && !sh->stop)
+			sched_yield();
 		s1 = ld(&sh->state);
 		segv = 0;
 		if (sigsetjmp(segv_jmp, 1))
@@ -434,6 +450,8 @@ static unsigned int check_disarmed(const char *cg)
 
 static int run(const char *mode, const char *b, const char *x, int secs)
 {
+	int storm = !strncmp(mode, "storm", 5);
+	int calm = !strcmp(mode, "storm-calm");
 	uint32_t r[4], v[2];
 	pid_t pids[8];
 	int n = 0, i, cgfd, ret, rounds = 0;
@@ -454,7 +472,7 @@ static int run(const char *mode, const char *b, const char *x, int secs)
 	if (cgfd < 0)
 		die(b);
 
-	if (!strcmp(mode, "storm")) {
+	if (storm) {
 		pids[n++] = spawn(b, execer);
 		pids[n++] = spawn(b, forker);
 		pids[n++] = spawn(b, threader);
@@ -477,7 +495,7 @@ static int run(const char *mode, const char *b, const char *x, int secs)
 			die("ATTACH");
 		}
 		st(&sh->state, ((uint64_t)++rounds << 32) | v[0]);
-		if (!strcmp(mode, "storm")) {
+		if (storm && !calm) {
 			/* The shuttle moves in and out of B while attached. */
 			/*
 			 * While a move's write runs, another masked thread
@@ -504,7 +522,8 @@ static int run(const char *mode, const char *b, const char *x, int secs)
 			}
 			st(&sh->state, ((uint64_t)++rounds << 32) | v[1]);
 		}
-		msleep(10);
+		/* Calm: a longer stable window right after ATTACH. */
+		msleep(calm ? 30 : 10);
 		st(&sh->state, TRANSITION);
 		ret = xdetach(cgfd);
 		if (ret) {
@@ -521,7 +540,7 @@ static int run(const char *mode, const char *b, const char *x, int secs)
 		waitpid(pids[i], NULL, 0);
 
 	printf("rounds=%d checks_attached=%llu checks_detached=%llu segv_checks=%llu violations=%llu\n",
-	       rounds / (strcmp(mode, "storm") ? 2 : 3),
+	       rounds / (storm && !calm ? 3 : 2),
 	       (unsigned long long)sh->checks_att,
 	       (unsigned long long)sh->checks_det,
 	       (unsigned long long)sh->segv_checks,
@@ -530,7 +549,7 @@ static int run(const char *mode, const char *b, const char *x, int secs)
 		printf("violation: %s\n", sh->badmsg[i]);
 	/* Enough to mean something even on a loaded TCG host. */
 	if (sh->checks_att < 20 || sh->checks_det < 20 ||
-	    (strcmp(mode, "storm") && sh->segv_checks < 1)) {
+	    (!storm && sh->segv_checks < 1)) {
 		printf("too few checks ran to mean anything\n");
 		return 1;
 	}
@@ -588,6 +607,78 @@ static int forks(int n)
 	}
 	printf("forks=%d killed=%d\n", n, killed);
 	return killed ? 1 : 0;
+}
+
+/*
+ * Self-armed (ARCH_SET_CPUID(0)) for SECS seconds, forking a child every
+ * few milliseconds; each child inherits the request and checks, 40 times
+ * over some 40 ms, that CPUID raises SIGSEGV. Run across a module unload:
+ * nothing the module does on its way out may clear a child's flag.
+ */
+static int armed_child(void)
+{
+	struct sigaction sa = { .sa_handler = on_segv };
+	volatile int i, native = 0;
+	uint32_t r[4];
+
+	sigaction(SIGSEGV, &sa, NULL);
+	for (i = 0; i < 40; i++) {
+		if (!sigsetjmp(segv_jmp, 1)) {
+			cpuid(0, 0, r);
+			native++;
+		}
+		msleep(1);
+	}
+	return native ? 1 : 0;
+}
+
+static int armed_forks(int secs)
+{
+	int status, children = 0, unarmed = 0, running = 0;
+	time_t end = time(NULL) + secs;
+	pid_t pid;
+
+	if (arch_prctl(ARCH_SET_CPUID, 0))
+		die("ARCH_SET_CPUID(0)");
+	while (time(NULL) < end || running) {
+		if (time(NULL) < end && running < 4) {
+			pid = fork();
+			if (pid < 0)
+				die("fork");
+			if (pid == 0)
+				_exit(armed_child());
+			children++;
+			running++;
+		}
+		pid = waitpid(-1, &status, time(NULL) < end ? WNOHANG : 0);
+		if (pid > 0) {
+			running--;
+			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+				if (!unarmed)
+					printf("child %d ran CPUID natively (status %#x)\n",
+					       pid, status);
+				unarmed++;
+			}
+		}
+		msleep(3);
+	}
+	printf("children=%d unarmed=%d\n", children, unarmed);
+	return unarmed || children < 20 ? 1 : 0;
+}
+
+/* ARCH_SET_CPUID(1) in a loop for SECS seconds; every call must succeed. */
+static int prctl_loop(int secs)
+{
+	time_t end = time(NULL) + secs;
+	unsigned long calls = 0, failed = 0;
+
+	while (time(NULL) < end) {
+		if (arch_prctl(ARCH_SET_CPUID, 1))
+			failed++;
+		calls++;
+	}
+	printf("calls=%lu failed=%lu\n", calls, failed);
+	return failed || !calls ? 1 : 0;
 }
 
 static void *list_thread(void *arg)
@@ -735,13 +826,19 @@ int main(int argc, char **argv)
 		return list_uffd(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "selftest-empty"))
 		return selftest_empty();
+	if (argc == 3 && !strcmp(argv[1], "armed-forks"))
+		return armed_forks(atoi(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "prctl-loop"))
+		return prctl_loop(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "forks"))
 		return forks(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "exec-chain"))
 		return exec_chain(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "zombie"))
 		return zombie(argv[2]);
-	if (argc == 5 && (!strcmp(argv[1], "storm") || !strcmp(argv[1], "prctl")))
+	if (argc == 5 && (!strcmp(argv[1], "storm") ||
+			  !strcmp(argv[1], "storm-calm") ||
+			  !strcmp(argv[1], "prctl")))
 		return run(argv[1], argv[2], argv[3], atoi(argv[4]));
 	fprintf(stderr, "usage: see the comment at the top of tests/guest/cvrace.c\n");
 	return 2;

@@ -3,7 +3,9 @@
 # kernels: 6.1 6.12
 # Fault-state and lock life cycle: a selftest that tested nothing cannot
 # poison a verified machine; a CPU brought online after the selftest is
-# not trusted until it runs again. (LIST: module-list-stall.)
+# not trusted until it runs again; unload and a failed init leave
+# self-armed threads and threads in the module's stubs alone. (LIST:
+# module-list-stall.)
 . /opt/cpuidvirt/lib.sh
 
 CV=$BIN/cvctl
@@ -50,5 +52,33 @@ printf '%s\n' "$T_OUT" | sed 's/^/    # /'
 t_eq "state still VERIFIED with a profile attached" 4 "$(state)"
 
 cleanup
+
+# Unload while a self-armed process keeps forking: every child inherits
+# its request and must keep getting SIGSEGV (the module's way out must not
+# touch flags; the walk window makes any walk at unload slow).
+$R armed-forks 6 >/tmp/lc-forks.out 2>&1 &
+forks=$!
+sleep 2
+t_race_windows 4 1000
+t_check "module unloads while a self-armed process forks" rmmod cpuidvirt
+wait $forks
+t_eq "every child forked across the unload got SIGSEGV from CPUID" 0 $?
+sed 's/^/    # /' /tmp/lc-forks.out
+
+# A failed init (test build: test_init_fail) while a thread keeps calling
+# ARCH_SET_CPUID, which the module answers through its stubs (held there
+# 10 ms each by the stub window): the module's code must not go away under
+# a thread still in a stub.
+$R prctl-loop 4 >/tmp/lc-loop.out 2>&1 &
+loop=$!
+sleep 1
+t_exit "init failure injected: modprobe fails" 1 \
+	modprobe cpuidvirt test_init_fail=1 test_windows=8 test_delay_us=10000
+t_match "modprobe says why" "Resource temporarily unavailable" "$T_OUT"
+wait $loop
+t_eq "every ARCH_SET_CPUID(1) across the failed init succeeded" 0 $?
+sed 's/^/    # /' /tmp/lc-loop.out
+t_check "module not left loaded" sh -c '! grep -q "^cpuidvirt " /proc/modules'
+t_check "module loads again" modprobe cpuidvirt
 t_check "module unloads" rmmod cpuidvirt
 t_done
