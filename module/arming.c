@@ -255,22 +255,30 @@ static int cv_prctl_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	int option = (int)regs_get_kernel_argument(regs, CV_PRCTL_ARG_OPTION);
 	unsigned long arg = regs_get_kernel_argument(regs, CV_PRCTL_ARG_VALUE);
-	long (*answer)(void) = NULL;
+	long (*answer)(void);
 
 	if (option != ARCH_GET_CPUID && option != ARCH_SET_CPUID)
 		return 0;
-	/* Unloading, or a kernel that answers ENODEV itself. */
-	if (READ_ONCE(cv_unloading) || !boot_cpu_has(X86_FEATURE_CPUID_FAULT))
+	/* A kernel that answers ENODEV itself. */
+	if (!boot_cpu_has(X86_FEATURE_CPUID_FAULT))
 		return 0;
 
-	if (option == ARCH_SET_CPUID) {
+	/*
+	 * Answered here every time, also while unloading (no profile exists
+	 * then, so the answers are the kernel's own): declining means the
+	 * kprobe emulates the probed instruction, and on Debian's 6.12.95 a
+	 * declined hit taken through the int3 that ftrace plants while it
+	 * repatches this call site (our other kprobe coming or going) jumped
+	 * to address 0 (module-lifecycle's failed init).
+	 */
+	if (option == ARCH_SET_CPUID)
 		answer = cv_prctl_set_cpuid(arg);
-	} else if (cv_profile_of(current)) {
-		/* Report what the task asked for, not the profile's faulting. */
+	else if (cv_profile_of(current))
+		/* What the task asked for, not the profile's faulting. */
 		answer = cv_task_asked(current) ? cv_prctl_ret0 : cv_prctl_ret1;
-	}
-	if (!answer)
-		return 0;
+	else
+		answer = test_thread_flag(TIF_NOCPUID) ? cv_prctl_ret0 :
+							 cv_prctl_ret1;
 	instruction_pointer_set(regs, (unsigned long)answer);
 	return 1;
 }

@@ -16,7 +16,9 @@ static bool cv_hooked;
  * Undo every hook, in init's error path and at unload. No profile exists
  * and the selftest is disarmed, so every set TIF_NOCPUID belongs to a
  * thread that asked for it, which the kernel maintains by itself: the hooks
- * stop deciding anything first, then go, and the flags are left alone.
+ * stop deciding anything first (the ARCH_SET/GET_CPUID hook keeps
+ * answering as the kernel would, see cv_prctl_pre()), then go, and the
+ * flags are left alone.
  * Hooks never registered are skipped by their exit functions.
  */
 static void cv_unhook(void)
