@@ -365,9 +365,17 @@ static void *asker(void *arg __attribute__((unused)))
 				violation("asker tid %d: CPUID ran (ecx=%08x) after its ARCH_SET_CPUID(0) succeeded, while detached",
 					  gettid(), r[2]);
 		}
-		/* Disarm (EPERM while attached), now and then stay armed. */
-		if (++n % 4)
+		/*
+		 * Disarm (EPERM while attached) and stay so for a while: a
+		 * walk that decides in this gap and writes after the next
+		 * request would undo it. Now and then stay armed instead.
+		 */
+		if (++n % 8) {
+			struct timespec gap = { 0, 300000 };
+
 			arch_prctl(ARCH_SET_CPUID, 1);
+			nanosleep(&gap, NULL);
+		}
 	}
 	return NULL;
 }
