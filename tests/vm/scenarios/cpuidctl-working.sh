@@ -179,6 +179,13 @@ if printf '%s\n' "$T_OUT" | grep -q 'x86-64-v3 (supported'; then
 else
 	t_ok "run: x86-64-v3 not supported"
 fi
+# Ctrl-C at a terminal: the terminal signals the foreground process group,
+# which the command shares with cpuidctl; run must not add its own copy.
+# cvpty holds cpuidctl stopped until the command took the terminal's
+# SIGINT, so a forwarded one is not merged into it (tests/guest/cvpty.c).
+pty_out=$("$BIN/cvpty" $CTL run --profile x86-64-v2 -- "$BIN/cvpty" --count 2>&1)
+t_match "run at a terminal: Ctrl-C reaches the command once" "^sigint=1$" "$pty_out"
+t_match "run at a terminal: the command exits 0" "^command: exit 0$" "$pty_out"
 t_exit "run propagates the exit status" 7 $CTL run --profile x86-64-v2 -- sh -c 'exit 7'
 t_exit "run: 128+signal when killed" 137 $CTL run --profile x86-64-v2 -- sh -c 'kill -9 $$'
 t_exit "run: command not found is 127" 127 $CTL run --profile x86-64-v2 -- /nonexistent/cmd
