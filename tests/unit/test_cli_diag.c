@@ -150,6 +150,18 @@ START_TEST(help_issue_examples)
 	ck_assert_ptr_null(strstr(r.out, "Usage: cpuidctl run"));
 	cli_free(&r);
 
+	/* A misspelt command gets the same "did you mean" as a feature. */
+	cli_run(&r, "explian", NULL);
+	ck_assert_int_eq(r.rc, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "cpuidctl: invalid subcommand 'explian' (did you mean 'explain'?)\n"));
+	cli_free(&r);
+	cli_run(&r, "help", "explian", NULL);
+	cli_expect(&r, 2, "", "cpuidctl help: unknown command 'explian' (did you mean 'explain'?)\n"
+		   "Try 'cpuidctl help --help' for usage.\n");
+	cli_run(&r, "profile", "shoow", NULL);
+	cli_expect(&r, 2, "", "cpuidctl profile: unknown subcommand 'shoow' (did you mean 'show'?)\n"
+		   "Try 'cpuidctl profile --help' for usage.\n");
+
 	cli_run(&r, "help", "profile", "nope", NULL);
 	ck_assert_int_eq(r.rc, 2);
 	ck_assert_str_eq(r.out, "");

@@ -18,6 +18,7 @@
 #include "cgpath.h"
 #include "cpuidctl.h"
 #include "profile.h"
+#include "suggest.h"
 
 const char *const profile_help =
 "Usage: cpuidctl profile <subcommand> [<args>]\n"
@@ -488,6 +489,17 @@ int cmd_profile(int argc, char **argv)
 		if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")))
 			return profile_usage();
 		return subs[i].fn(argc - 1, argv + 1);
+	}
+	{
+		const char *names[ARRAY_SIZE(subs) + 1], *sug;
+
+		for (i = 0; i < ARRAY_SIZE(subs); i++)
+			names[i] = subs[i].name;
+		names[i] = NULL;
+		sug = suggest_word(argv[1], names);
+		if (sug)
+			return usage_error("profile", "unknown subcommand '%s' (did you mean '%s'?)",
+					   argv[1], sug);
 	}
 	return usage_error("profile", "unknown subcommand '%s' (show, diff, lcd, apply, remove, list, check)", argv[1]);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cpuidctl.h"
+#include "suggest.h"
 
 const char *prog = "cpuidctl";
 
@@ -162,6 +163,19 @@ int print_help(const char *text)
 	return EXIT_OK;
 }
 
+/* The command closest to a misspelt @name, for "did you mean". */
+static const char *suggest_command(const char *name)
+{
+	const char *names[ARRAY_SIZE(subcommands) + 1];
+	size_t i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(subcommands); i++)
+		if (strcmp(subcommands[i].name, "oci-hook") || &cmd_oci_hook)
+			names[n++] = subcommands[i].name;
+	names[n] = NULL;
+	return suggest_word(name, names);
+}
+
 static int find_subcommand(const char *name)
 {
 	size_t i;
@@ -202,7 +216,10 @@ int cmd_help(int argc, char **argv)
 	}
 	i = find_subcommand(argv[1]);
 	if (i < 0)
-		return usage_error("help", "unknown command '%s'", argv[1]);
+		return usage_error("help", "unknown command '%s'%s%s%s", argv[1],
+				   suggest_command(argv[1]) ? " (did you mean '" : "",
+				   suggest_command(argv[1]) ?: "",
+				   suggest_command(argv[1]) ? "'?)" : "");
 	if (argc == 2)
 		return show_help(i);
 	if (argc > 3 || strcmp(argv[1], "profile"))
@@ -229,7 +246,10 @@ int main(int argc, char **argv)
 		return cmd_complete(argc - 1, argv + 1);
 	i = find_subcommand(argv[1]);
 	if (i < 0) {
-		err_msg("invalid subcommand '%s'", argv[1]);
+		const char *s = suggest_command(argv[1]);
+
+		err_msg("invalid subcommand '%s'%s%s%s", argv[1], s ? " (did you mean '" : "",
+			s ?: "", s ? "'?)" : "");
 		show_usage(stderr);
 		return EXIT_USAGE;
 	}
