@@ -79,6 +79,7 @@ struct shared {
 	uint32_t askers[MAX_ASKERS];
 	uint32_t nr_askers;
 	uint32_t ready;			/* workers in their cgroup */
+	uint64_t detach_us;		/* how long the last DETACH took */
 	char badmsg[4][160];
 };
 
@@ -323,34 +324,65 @@ static void on_segv(int sig __attribute__((unused)))
 	siglongjmp(segv_jmp, 1);
 }
 
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
 /*
- * rr-style: keep arming faulting for itself, also while an ATTACH or
- * DETACH walk runs (that is the window: a walk that decided "no fault"
- * before the request must not clear it afterwards). Whenever the request
- * succeeded and the state is "detached" across the CPUID, the CPUID must
- * raise SIGSEGV. While attached the request is refused (EPERM) and the
- * thread stays whatever it was.
+ * rr-style self-arming against the DETACH walk (the window: a walk that
+ * decided "no fault" for this thread before its ARCH_SET_CPUID(0) must not
+ * clear the flag afterwards). The thread is disarmed when a DETACH starts;
+ * it waits a random part of the last DETACH's duration, so that over the
+ * rounds its request lands everywhere in the walk, including right after
+ * the walk passed it, then asks until the request is accepted (EPERM
+ * while the profile still covers it). Once the state is "detached" across
+ * a CPUID after an accepted request, that CPUID must raise SIGSEGV. While
+ * detached it also asks, checks and disarms in a loop.
  */
 static void *asker(void *arg __attribute__((unused)))
 {
 	uint32_t slot = __atomic_fetch_add(&sh->nr_askers, 1, __ATOMIC_SEQ_CST);
-	volatile unsigned int n = 0;
+	unsigned int seed = (unsigned int)gettid();
 	volatile int segv;
-	uint64_t s1, s2;
+	volatile uint64_t prev = DETACHED;
+	uint64_t s, s1, s2, until;
 	uint32_t r[4] = { 0 };
-	long asked;
+	volatile long asked;
 
 	if (slot < MAX_ASKERS)
 		__atomic_store_n(&sh->askers[slot], (uint32_t)gettid(),
 				 __ATOMIC_SEQ_CST);
 	while (!sh->stop) {
-		asked = arch_prctl(ARCH_SET_CPUID, 0);
-		/*
-		 * Asked during a walk: check once it has returned, so that a
-		 * walk that undid the request is seen.
-		 */
-		while (!asked && ld(&sh->state) == TRANSITION && !sh->stop)
-			sched_yield();
+		s = ld(&sh->state);
+		if (s != TRANSITION) {
+			prev = s;
+			/* Stable: ask, check, disarm. */
+			asked = arch_prctl(ARCH_SET_CPUID, 0);
+		} else if ((prev & 0xffffffff) != DETACHED) {
+			/* A DETACH runs: ask at a random point of it. */
+			until = now_us() + rand_r(&seed) %
+				(ld(&sh->detach_us) + 1);
+			while (now_us() < until && !sh->stop)
+				sched_yield();
+			do {
+				asked = arch_prctl(ARCH_SET_CPUID, 0);
+			} while (asked && ld(&sh->state) == TRANSITION &&
+				 !sh->stop);
+			while (!asked && ld(&sh->state) == TRANSITION &&
+			       !sh->stop)
+				sched_yield();
+			prev = DETACHED;
+		} else {
+			/* An ATTACH runs: stay disarmed until it is done. */
+			arch_prctl(ARCH_SET_CPUID, 1);
+			while (ld(&sh->state) == TRANSITION && !sh->stop)
+				sched_yield();
+			continue;
+		}
 		s1 = ld(&sh->state);
 		segv = 0;
 		if (sigsetjmp(segv_jmp, 1))
@@ -365,17 +397,9 @@ static void *asker(void *arg __attribute__((unused)))
 				violation("asker tid %d: CPUID ran (ecx=%08x) after its ARCH_SET_CPUID(0) succeeded, while detached",
 					  gettid(), r[2]);
 		}
-		/*
-		 * Disarm (EPERM while attached) and stay so for a while: a
-		 * walk that decides in this gap and writes after the next
-		 * request would undo it. Now and then stay armed instead.
-		 */
-		if (++n % 8) {
-			struct timespec gap = { 0, 300000 };
-
-			arch_prctl(ARCH_SET_CPUID, 1);
-			nanosleep(&gap, NULL);
-		}
+		/* Disarmed before the next DETACH (EPERM while attached). */
+		arch_prctl(ARCH_SET_CPUID, 1);
+		msleep(1);
 	}
 	return NULL;
 }
@@ -383,14 +407,15 @@ static void *asker(void *arg __attribute__((unused)))
 static void prctl_worker(void)
 {
 	struct sigaction sa = { .sa_handler = on_segv };
-	pthread_t t[4];
+	pthread_t t[8];
 	int i;
 
 	sigaction(SIGSEGV, &sa, NULL);
-	for (i = 0; i < 4; i++)
+	/* Two escapers, six askers. */
+	for (i = 0; i < 8; i++)
 		if (pthread_create(&t[i], NULL, i < 2 ? escaper : asker, NULL))
 			die("pthread_create");
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 8; i++)
 		pthread_join(t[i], NULL);
 }
 
@@ -463,6 +488,7 @@ static int run(const char *mode, const char *b, const char *x, int secs)
 	uint32_t r[4], v[2];
 	pid_t pids[8];
 	int n = 0, i, cgfd, ret, rounds = 0;
+	uint64_t t0;
 	time_t end;
 
 	map_shared(1);
@@ -533,11 +559,13 @@ static int run(const char *mode, const char *b, const char *x, int secs)
 		/* Calm: a longer stable window right after ATTACH. */
 		msleep(calm ? 30 : 10);
 		st(&sh->state, TRANSITION);
+		t0 = now_us();
 		ret = xdetach(cgfd);
 		if (ret) {
 			errno = -ret;
 			die("DETACH");
 		}
+		st(&sh->detach_us, now_us() - t0);
 		st(&sh->state, ((uint64_t)++rounds << 32) | DETACHED);
 		check_disarmed(b);
 		check_disarmed(x);

@@ -36,8 +36,8 @@ t_race_windows 2 10000
 t_exit "same loops, ARCH_SET_CPUID's decision-to-write window widened to 10 ms (escape)" 0 \
 	$R prctl $CG/race-b $CG/race-x "$SECS"
 printf '%s\n' "$T_OUT" | sed 's/^/    # /'
-t_race_windows 4 1000
-t_exit "same loops, the walk's decision-to-write window widened to 1 ms per thread (undo)" 0 \
+t_race_windows 4 4000
+t_exit "same loops, the walk's decision-to-write window widened to 4 ms per thread (undo)" 0 \
 	$R prctl $CG/race-b $CG/race-x "$SECS"
 printf '%s\n' "$T_OUT" | sed 's/^/    # /'
 t_race_windows 0 0
