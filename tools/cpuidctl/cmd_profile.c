@@ -290,7 +290,6 @@ static int profile_apply(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "no-replace", no_argument, NULL, 'n' },
-		{ "replace", no_argument, NULL, 'r' },
 		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -304,8 +303,6 @@ static int profile_apply(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (ch == 'n')
 			replace = false;
-		else if (ch == 'r')
-			replace = true;
 		else if (ch == 'f')
 			force = true;
 		else
