@@ -12,7 +12,7 @@ busybox-static cpio zstd xz-utils cpuid crun dkms
 ninja-build libglib2.0-dev libpixman-1-dev flex bison zlib1g-dev
 python3-venv meson seabios qemu-system-data dpkg-dev
 gcc-multilib libfdt-dev
-man-db groff-base python3"
+man-db groff-base python3 libssl3"
 
 # Guest kernels: bookworm's 6.1 and bookworm-backports' 6.12, by ABI name.
 k61=$(sh "$here/kvers.sh" 6.1)

@@ -25,10 +25,11 @@ hostname cpuidvirt-guest
 ip link set lo up 2>/dev/null
 
 CPU_MODE=unknown KSERIES= KFLAVOUR=generic SCENARIOS= SCENARIO_TIMEOUT=120 SKIP_SUBSTRATE=0
+CPU_MODEL= DISK=
 . /opt/cpuidvirt/boot.conf
 KVER=$(uname -r)
 BIN=/opt/cpuidvirt/bin
-export CPU_MODE KVER KSERIES KFLAVOUR BIN
+export CPU_MODE KVER KSERIES KFLAVOUR BIN CPU_MODEL DISK
 
 if [ -c /dev/ttyS1 ]; then
 	stty -F /dev/ttyS1 raw -echo 2>/dev/null
@@ -45,7 +46,18 @@ say()	# a result or marker line, to both channels
 	echo "$1" >&3
 }
 
-echo "cpuidvirt-guest: kernel $KVER ($KSERIES $KFLAVOUR), cpu mode $CPU_MODE, $(nproc) cpus"
+echo "cpuidvirt-guest: kernel $KVER ($KSERIES $KFLAVOUR), cpu $CPU_MODEL, cpu mode $CPU_MODE, $(nproc) cpus"
+# The transfer disk (run-guest.sh --disk): wait for it to appear.
+if [ -n "$DISK" ]; then
+	modprobe virtio_pci
+	modprobe virtio_blk
+	i=0
+	while [ ! -b "$DISK" ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -b "$DISK" ] || { say "not ok - init: transfer disk $DISK appears"; failed=$((failed + 1)); }
+fi
 if ! modprobe msr; then
 	say "not ok - init: modprobe msr"
 	failed=$((failed + 1))

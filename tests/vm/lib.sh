@@ -19,6 +19,9 @@
 #	KSERIES		6.1 or 6.12
 #	BIN		/opt/cpuidvirt/bin (test programs: NAME, NAME.static, NAME.m32)
 #	T_NAME		scenario name used in result lines
+#	CPU_MODEL	QEMU CPU model of this boot (run-guest.sh --cpu)
+#	DISK		/dev/vda when run-guest.sh --disk attached a transfer
+#			disk, else empty
 
 : "${BIN:=/opt/cpuidvirt/bin}"
 : "${KVER:=$(uname -r)}"
@@ -26,6 +29,33 @@
 : "${CPU_MODE:=unknown}"
 : "${T_NAME:=$(basename "$0" .sh)}"
 export BIN KVER KSERIES CPU_MODE T_NAME
+
+# disk_save DIR: DIR's contents as a tar archive on the transfer disk
+# (run-guest.sh --disk), for the next boot (disk_load) or the host
+# (tar -xf FILE). The disk holds one archive; this replaces it.
+disk_save()
+{
+	[ -b "${DISK:-}" ] || { echo "disk_save: no transfer disk (run-guest.sh --disk)" >&2; return 1; }
+	tar -C "$1" -cf "$DISK" . && sync
+}
+
+# criu_setup: load the modules criu's feature detection needs (the
+# kernel package builds them as modules; mkinitramfs.sh --criu copies
+# them: CRIU_KMODS there).
+criu_setup()
+{
+	command -v criu >/dev/null || { echo "criu_setup: no criu (run-guest.sh --criu)" >&2; return 1; }
+	for _m in crc32c_generic unix_diag inet_diag tcp_diag udp_diag af_packet_diag netlink_diag nf_tables tun veth; do
+		modprobe "$_m" || return 1
+	done
+}
+
+# disk_load DIR: unpack the transfer disk's archive into DIR.
+disk_load()
+{
+	[ -b "${DISK:-}" ] || { echo "disk_load: no transfer disk (run-guest.sh --disk)" >&2; return 1; }
+	mkdir -p "$1" && tar -C "$1" -xf "$DISK"
+}
 
 T_PASSED=0
 T_FAILED=0

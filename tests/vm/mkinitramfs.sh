@@ -1,7 +1,7 @@
 #!/bin/bash
 # mkinitramfs.sh --kernel KERNEL --conf BOOTCONF --out FILE.cpio
 #                [--module KO] [--scenario-file SH]... [--extra-module KO]...
-#                [--kroot DIR] [--bins DIR (default .cache/guest-bin)]
+#                [--kroot DIR] [--bins DIR (default .cache/guest-bin)] [--criu]
 # Assemble a test guest's root file system as a newc cpio, in two parts
 # that the kernel unpacks in turn:
 #  - base (cached in the machine-wide cache, tests/vm/cache.sh, under
@@ -12,11 +12,15 @@
 #    in, as in the debug kernel) plus cpuidvirt.ko
 #    (depmod'ed), cpuidctl with its closure, the guest test programs,
 #    lib.sh, every executable tests/vm/scenarios/*.sh, the extra scenario
-#    files given, the boot configuration and /init.
+#    files given, the boot configuration and /init; virtio_blk.ko and
+#    its dependencies (the transfer disk of run-guest.sh --disk); the
+#    host's cpuid tool; with --criu, Debian's criu (tests/vm/fetch-criu.sh)
+#    with its library closure and OpenSSL's libcrypto (for the migration
+#    workload, tests/guest/migload.c).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/vm/cache.sh"
-series= conf= out= ko= kroot= bins=$top/.cache/guest-bin
+series= conf= out= ko= kroot= bins=$top/.cache/guest-bin criu=0
 extra=()
 xmods=()
 while [ $# -gt 0 ]; do
@@ -29,6 +33,7 @@ while [ $# -gt 0 ]; do
 	--bins) bins=$2; shift 2 ;;
 	--scenario-file) extra+=("$2"); shift 2 ;;
 	--extra-module) xmods+=("$2"); shift 2 ;;
+	--criu) criu=1; shift ;;
 	*) echo "mkinitramfs: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -81,6 +86,50 @@ copy_closure()
 			while read -r lib; do copy_file "$lib"; done
 	done
 }
+
+# copy_closure_from ROOT BIN: BIN (a path inside ROOT, an extracted .deb
+# tree) and its libraries, found in ROOT first, then on the host; each
+# goes to its path without ROOT. A library found nowhere is an error.
+copy_closure_from()
+{
+	local r=$1 b=$2 lib dst
+	mkdir -p "$root$(dirname "$b")"
+	cp -L "$r$b" "$root$b"
+	LD_LIBRARY_PATH=$r/usr/lib/x86_64-linux-gnu:$r/lib/x86_64-linux-gnu ldd "$r$b" >"$root.ldd" 2>&1
+	if grep -q 'not found' "$root.ldd"; then
+		echo "mkinitramfs: libraries of $b not found:" >&2
+		grep 'not found' "$root.ldd" >&2
+		return 1
+	fi
+	sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' "$root.ldd" |
+		while read -r lib; do
+			case "$lib" in
+			"$r"/*) dst=${lib#"$r"}
+				[ -e "$root$dst" ] || { mkdir -p "$root$(dirname "$dst")"; cp -L "$lib" "$root$dst"; } ;;
+			*) copy_file "$lib" ;;
+			esac
+		done
+	rm -f "$root.ldd"
+}
+
+# copy_kmod NAME: the kernel package's NAME.ko* and, in turn, every module
+# it depends on (modinfo's depends=); built-in ones need nothing.
+copy_kmod()
+{
+	local f d
+	grep -q "/$1\.ko\$" "$kmods/modules.builtin" 2>/dev/null && return 0
+	f=$(find "$kmods/kernel" -name "$1.ko*" -o -name "$(echo "$1" | tr _ -).ko*" | head -n1)
+	[ -n "$f" ] || { echo "mkinitramfs: $kver has no module $1" >&2; return 1; }
+	[ -e "$md/${f#"$kmods"/}" ] && return 0
+	mkdir -p "$(dirname "$md/${f#"$kmods"/}")"
+	cp "$f" "$md/${f#"$kmods"/}"
+	for d in $(modinfo -F depends "$f" | tr , ' '); do
+		copy_kmod "$d" || return 1
+	done
+}
+
+# Loaded by lib.sh's criu_setup in the guest: keep the two lists equal.
+CRIU_KMODS="crc32c_generic unix_diag inet_diag tcp_diag udp_diag af_packet_diag netlink_diag nf_tables tun veth"
 
 # --- base, cached
 cachedir=$MCACHE/initramfs
@@ -148,6 +197,19 @@ done
 for m in "${xmods[@]}"; do
 	cp "$m" "$md/extra/"
 done
+# The transfer disk (run-guest.sh --disk) is a virtio block device; the
+# PCI transport is not a dependency of the driver (built in on 6.12, a
+# module on 6.1).
+copy_kmod virtio_pci
+copy_kmod virtio_blk
+# What criu's kernel feature detection (kerndat, criu check) opens:
+# socket diagnostics, nftables (for network locking; libcrc32c needs a
+# crc32c algorithm, a soft dependency modinfo does not list), tun, veth.
+if [ $criu = 1 ]; then
+	for m in $CRIU_KMODS; do
+		copy_kmod "$m"
+	done
+fi
 depmod -b "$root" "$kver"
 
 # The DKMS build of the module, if tests/host/dkms-check.sh made one: the
@@ -155,6 +217,14 @@ depmod -b "$root" "$kver"
 if [ -f "$top/build/dkms/ko/$kver/cpuidvirt.ko" ]; then
 	mkdir -p "$root/opt/cpuidvirt/dkms"
 	cp "$top/build/dkms/ko/$kver/cpuidvirt.ko" "$root/opt/cpuidvirt/dkms/"
+fi
+
+[ ! -x /usr/bin/cpuid ] || copy_closure /usr/bin/cpuid
+if [ $criu = 1 ]; then
+	croot=$("$top/tests/vm/fetch-criu.sh")
+	copy_closure_from "$croot" /usr/sbin/criu
+	# OpenSSL's libcrypto for the migration workload (migload dlopens it).
+	copy_closure /usr/lib/x86_64-linux-gnu/libcrypto.so.3
 fi
 
 cp -a "$bins/." "$root/opt/cpuidvirt/bin/"

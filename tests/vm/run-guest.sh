@@ -3,10 +3,11 @@
 #              [--scenario GLOB]... [--cmd 'SHELL COMMAND']... [--hidden NAME]...
 #              [--timeout SECS] [--scenario-timeout SECS] [--accel tcg|kvm|auto]
 #              [--no-substrate] [--quiet] [--tag TAG] [--results DIR]
+#              [--cpu MODEL] [--disk FILE] [--criu]
 #
 # One test guest boot. Builds what is missing (patched QEMU, kernel, module
 # for that kernel, cpuidctl, test programs, initramfs), boots with
-#   -cpu Skylake-Client-v4,cpuid-fault=MODE
+#   -cpu Skylake-Client-v4,cpuid-fault=MODE   (--cpu changes the model)
 # and judges the run: result lines go to build/results/vm-KERNEL-MODE.tap,
 # the console to build/logs/KERNEL-MODE.log. Exit 0 iff nothing failed.
 #
@@ -27,6 +28,18 @@
 #   --results DIR     where the .tap goes (default build/results, which
 #                     tests/summary.sh counts; the test bed's self-test
 #                     keeps its deliberately failing boots elsewhere).
+#   --cpu MODEL       QEMU CPU model instead of Skylake-Client-v4, e.g.
+#                     SandyBridge, Westmere, EPYC (TCG only: --accel auto
+#                     then boots TCG, --accel kvm is refused); the guest
+#                     sees it as CPU_MODEL. `qemu-system-x86_64 -cpu help`
+#                     of the test bed's QEMU lists the models.
+#   --disk FILE       attach FILE (raw, created by the caller) as a virtio
+#                     disk, the guest's /dev/vda (DISK=/dev/vda), for
+#                     passing files from one boot to the next: lib.sh's
+#                     disk_save DIR / disk_load DIR write and read it as
+#                     a tar archive, which the host reads with tar too.
+#   --criu            put Debian's criu in the initramfs
+#                     (tests/vm/fetch-criu.sh).
 #
 # Environment: CPUIDVIRT_QEMU_CPU_FAULT=MODE boots QEMU with that
 # cpuid-fault value while the guest still expects --mode (used to prove
@@ -35,13 +48,14 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=$top/tests/vm
 series= mode= timeout= stimeout= accel=auto quiet=0 nosub=0 tag=
+cpu=Skylake-Client-v4 disk= criu=
 results=$top/build/results
 scen=() cmds=() hidden=()
 usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h|--help) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	--no-substrate|--quiet) ;;
+	--no-substrate|--quiet|--criu) ;;
 	-*) if [ $# -lt 2 ]; then
 		echo "run-guest: $1 needs a value" >&2
 		usage
@@ -59,6 +73,9 @@ while [ $# -gt 0 ]; do
 	--tag) tag=-$2; shift 2 ;;
 	--results) results=$2; shift 2 ;;
 	--no-substrate) nosub=1; shift ;;
+	--cpu) cpu=$2; shift 2 ;;
+	--disk) disk=$2; shift 2 ;;
+	--criu) criu=--criu; shift ;;
 	--quiet) quiet=1; shift ;;
 	*) echo "run-guest: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -128,6 +145,8 @@ extra=()
 	echo "KFLAVOUR=$(case "$series" in *-*) echo "${series#*-}" ;; *) echo generic ;; esac)"
 	echo "SCENARIO_TIMEOUT=$stimeout"
 	echo "SKIP_SUBSTRATE=$nosub"
+	echo "CPU_MODEL=$cpu"
+	[ -z "$disk" ] || echo "DISK=/dev/vda"
 	if [ ${#cmds[@]} -gt 0 ]; then
 		echo "SCENARIOS='zz-cmd'"
 	elif [ ${#scen[@]} -gt 0 ] || [ ${#hidden[@]} -gt 0 ]; then
@@ -167,7 +186,7 @@ if [ ${#cmds[@]} -gt 0 ]; then
 fi
 initrd=$work/initramfs.cpio
 "$vm/mkinitramfs.sh" --kernel "$series" --kroot "$kroot" --bins "$work/bin" --conf "$conf" --out "$initrd" \
-	${ko:+--module "$ko"} "${extra[@]}" || die "initramfs build failed"
+	${ko:+--module "$ko"} $criu "${extra[@]}" || die "initramfs build failed"
 
 # KVM only when a probe boot proved it (tests/vm/kvm-probe.sh); the lying
 # and absent CPUs exist only in the patched TCG.
@@ -175,7 +194,8 @@ use_kvm=0
 if [ "$mode" = working ]; then
 	if [ "$accel" = kvm ]; then
 		use_kvm=1
-	elif [ "$accel" = auto ] && [ "$(cat "$top/.cache/kvm-probe/result" 2>/dev/null)" = kvm ]; then
+	elif [ "$accel" = auto ] && [ "$cpu" = Skylake-Client-v4 ] &&
+		[ "$(cat "$top/.cache/kvm-probe/result" 2>/dev/null)" = kvm ]; then
 		use_kvm=1
 	fi
 fi
@@ -184,18 +204,25 @@ fault=${CPUIDVIRT_QEMU_CPU_FAULT:-$mode}
 if [ $use_kvm = 1 ]; then
 	accel_args=(-enable-kvm -cpu host)
 else
-	accel_args=(-accel tcg -cpu "Skylake-Client-v4,cpuid-fault=$fault")
+	accel_args=(-accel tcg -cpu "$cpu,cpuid-fault=$fault")
+fi
+[ $use_kvm = 0 ] || [ "$cpu" = Skylake-Client-v4 ] || die "--cpu $cpu needs TCG: drop --accel kvm"
+disk_args=()
+if [ -n "$disk" ]; then
+	[ -f "$disk" ] || die "--disk $disk: no such file"
+	disk_args=(-drive "file=$disk,format=raw,if=none,id=xfer"
+		-device virtio-blk-pci,drive=xfer,serial=cpuidvirt-xfer)
 fi
 
 append="console=ttyS0 panic_on_warn=1 oops=panic panic=-1 softlockup_panic=1"
 resfile=$work/results.raw
 rm -f "$resfile"
-note "booting $kver, cpu mode $mode ($([ $use_kvm = 1 ] && echo KVM || echo TCG)), timeout ${timeout}s"
+note "booting $kver, cpu $cpu, cpu mode $mode ($([ $use_kvm = 1 ] && echo KVM || echo TCG)), timeout ${timeout}s"
 t0=$(date +%s)
 qemu_cmd=("$qemu" -L /usr/share/seabios -L /usr/share/qemu -nodefaults
 	-display none -no-reboot -machine pc "${accel_args[@]}" -smp 2 -m 1024
 	-kernel "$kroot/boot/vmlinuz-$kver" -initrd "$initrd" -append "$append"
-	-serial stdio -serial "file:$resfile")
+	-serial stdio -serial "file:$resfile" "${disk_args[@]}")
 if [ $quiet = 1 ]; then
 	timeout -k 5 "$timeout" "${qemu_cmd[@]}" </dev/null >"$log" 2>&1
 else

@@ -30,7 +30,7 @@ done
 # The library's own reader, to compare with cpuid inside the guest.
 lib=$top/tools/cpuidctl/lib
 cc -static -O2 -std=gnu11 -isystem "$top/uapi" -I"$lib" -o bin/read-host \
-	"$out/read-host.c" "$lib/dump.c" "$lib/features.c" "$lib/diag.c"
+	"$out/read-host.c" "$lib/dump.c" "$lib/features.c" "$lib/suggest.c" "$lib/diag.c"
 cat >init <<'EOI'
 #!/bin/busybox sh
 /bin/busybox mount -t devtmpfs dev /dev
