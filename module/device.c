@@ -71,6 +71,7 @@ static long cv_ioc_version(void __user *uarg)
 static long cv_ioc_status(void __user *uarg)
 {
 	struct cpuidvirt_status s;
+	struct cv_pcpu_stats sum;
 	u32 usize;
 	int ret;
 
@@ -87,11 +88,13 @@ static long cv_ioc_status(void __user *uarg)
 	s.nr_cpus_online = num_online_cpus();
 	s.nr_cpus_verified = cv_cpus_verified();
 	cv_fault_reason(s.reason, sizeof(s.reason));
-	s.emulated = atomic64_read(&cv_stats.emulated);
-	s.emulated_ns = atomic64_read(&cv_stats.emulated_ns);
-	s.stale_repaired = atomic64_read(&cv_stats.stale_repaired);
-	s.foreign = atomic64_read(&cv_stats.foreign);
+	cv_stats_sum(&sum);
+	s.emulated = sum.emulated;
+	s.emulated_ns = sum.emulated_ns;
+	s.stale_repaired = sum.stale_repaired;
+	s.foreign = sum.foreign;
 	s.nr_self_armed = cv_nr_self_armed();
+	s.real_cpuids = sum.real_cpuids;
 	return cv_copy_out(uarg, &s, sizeof(s), usize);
 }
 
@@ -175,6 +178,24 @@ static long cv_ioc_selftest(void __user *uarg)
 	return cv_copy_out(uarg, &st, sizeof(st), usize);
 }
 
+static long cv_ioc_refresh(void __user *uarg)
+{
+	struct cpuidvirt_refresh r;
+	u32 usize;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = cv_copy_in(&r, sizeof(r), CV_MIN_SIZE(cpuidvirt_refresh), uarg,
+			 &usize);
+	if (ret)
+		return ret;
+	if (r.flags)
+		return -EINVAL;
+	cv_ncache_refresh();
+	return 0;
+}
+
 static long cv_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -196,6 +217,8 @@ static long cv_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return cv_ioc_query(uarg);
 	case _IOC_NR(CPUIDVIRT_IOC_SELFTEST):
 		return cv_ioc_selftest(uarg);
+	case _IOC_NR(CPUIDVIRT_IOC_REFRESH):
+		return cv_ioc_refresh(uarg);
 	}
 	return -ENOTTY;
 }

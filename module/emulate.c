@@ -26,7 +26,12 @@
 
 #define CV_MAX_INSN	15	/* longest x86 instruction */
 
-struct cv_stats cv_stats;
+/*
+ * Timing is sampled: the first emulation and then one in CV_TIME_EVERY,
+ * per profile and CPU, reads the clock (twice) and counts for
+ * CV_TIME_EVERY, so an emulation reads it 1/8 of a time on average.
+ */
+#define CV_TIME_EVERY	16
 
 /* The kprobed function resumes here: "the exception was handled". */
 static noinline bool cpuidvirt_handled(void)
@@ -170,10 +175,27 @@ static noinline bool cpuidvirt_handled_step(struct pt_regs *regs, int trapnr,
 	return true;
 }
 
-static void cv_native(u32 leaf, u32 subleaf, u32 out[CPUIDVIRT_NR_REGS])
+/* Answer from profile p, counted in per-CPU counters only. */
+static void cv_emulate(struct cv_profile *p, struct pt_regs *regs,
+		       unsigned int len)
 {
-	cpuid_count(leaf, subleaf, &out[CPUIDVIRT_EAX], &out[CPUIDVIRT_EBX],
-		    &out[CPUIDVIRT_ECX], &out[CPUIDVIRT_EDX]);
+	u32 leaf = (u32)regs->ax, subleaf = (u32)regs->cx;
+	u32 out[CPUIDVIRT_NR_REGS];
+	u64 t0 = 0, dt;
+	bool timed;
+
+	timed = !(this_cpu_read(p->stats->emulated) % CV_TIME_EVERY);
+	if (timed)
+		t0 = ktime_get_ns();
+	cv_rules_apply(rcu_dereference(p->rules), leaf, subleaf, out);
+	cv_set_result(regs, len, out);
+	this_cpu_inc(p->stats->emulated);
+	this_cpu_inc(cv_pcpu_stats.emulated);
+	if (timed) {
+		dt = (ktime_get_ns() - t0) * CV_TIME_EVERY;
+		this_cpu_add(p->stats->emulated_ns, dt);
+		this_cpu_add(cv_pcpu_stats.emulated_ns, dt);
+	}
 }
 
 /*
@@ -185,10 +207,8 @@ static bool cv_handle_cpuid(struct pt_regs *regs, unsigned int len)
 {
 	u32 leaf = (u32)regs->ax, subleaf = (u32)regs->cx;
 	u32 out[CPUIDVIRT_NR_REGS];
-	const struct cv_rules *r;
 	struct cv_profile *p;
 	bool selftest;
-	u64 t0, dt;
 
 	selftest = cv_selftest_task(current);
 	if (selftest && cv_selftest_trap(leaf, out)) {
@@ -208,7 +228,7 @@ static bool cv_handle_cpuid(struct pt_regs *regs, unsigned int len)
 			/* It asked (rr-style, wants SIGSEGV), or got masked. */
 			p = cv_profile_of(current);
 			if (!p) {
-				atomic64_inc(&cv_stats.foreign);
+				this_cpu_inc(cv_pcpu_stats.foreign);
 				return false;
 			}
 		} else {
@@ -219,22 +239,14 @@ static bool cv_handle_cpuid(struct pt_regs *regs, unsigned int len)
 			 */
 			if (READ_ONCE(cv_unloading))
 				cv_resync_this_cpu();
-			atomic64_inc(&cv_stats.stale_repaired);
+			this_cpu_inc(cv_pcpu_stats.stale_repaired);
 		}
 	}
 	if (p) {
-		t0 = ktime_get_ns();
-		r = rcu_dereference(p->rules);
-		cv_rules_apply(r, leaf, subleaf, out);
-		cv_set_result(regs, len, out);
-		dt = ktime_get_ns() - t0;
-		atomic64_inc(&p->emulated);
-		atomic64_add(dt, &p->emulated_ns);
-		atomic64_inc(&cv_stats.emulated);
-		atomic64_add(dt, &cv_stats.emulated_ns);
+		cv_emulate(p, regs, len);
 		return true;
 	}
-	cv_native(leaf, subleaf, out);
+	cv_cpuid(leaf, subleaf, out);
 	cv_set_result(regs, len, out);
 	return true;
 }

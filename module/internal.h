@@ -5,6 +5,7 @@
  *   device.c      /dev/cpuidvirt and the ioctl ABI
  *   profile.c     profiles: validation, the rhashtable, attach/detach/list
  *   emulate.c     the #GP hook: decoding and emulating CPUID
+ *   cache.c       per-CPU native CPUID answers and per-CPU counters
  *   arming.c      TIF_NOCPUID and MSR bit 0, the ARCH_SET_CPUID hook
  *   asked.c       the threads that armed faulting themselves
  *   faultcheck.c  is CPUID faulting real? detection and selftest
@@ -17,6 +18,7 @@
 #include <linux/atomic.h>
 #include <linux/cgroup.h>
 #include <linux/kprobes.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/rhashtable-types.h>
 #include <linux/sched.h>
@@ -41,18 +43,33 @@ struct cv_profile {
 	u64 cgroup_id;
 	struct cv_rules __rcu *rules;
 	char name[CPUIDVIRT_NAME_LEN];
-	atomic64_t emulated;
-	atomic64_t emulated_ns;
+	struct cv_pstats __percpu *stats;
 };
 
-struct cv_stats {
-	atomic64_t emulated;
-	atomic64_t emulated_ns;
-	atomic64_t stale_repaired;
-	atomic64_t foreign;
+/* Per profile and CPU, written only by that CPU (the #GP hook). */
+struct cv_pstats {
+	u64 emulated;
+	u64 emulated_ns;
 };
 
-extern struct cv_stats cv_stats;
+/* Global counters, per CPU, summed on read (cv_stats_sum()). */
+struct cv_pcpu_stats {
+	u64 emulated;
+	u64 emulated_ns;
+	u64 stale_repaired;
+	u64 foreign;
+	u64 real_cpuids;	/* CPUID instructions the module executed */
+};
+
+DECLARE_PER_CPU(struct cv_pcpu_stats, cv_pcpu_stats);
+
+/* cache.c */
+void cv_real_cpuid(u32 leaf, u32 subleaf, u32 out[CPUIDVIRT_NR_REGS]);
+void cv_cpuid(u32 leaf, u32 subleaf, u32 out[CPUIDVIRT_NR_REGS]);
+void cv_ncache_refresh(void);
+int cv_ncache_init(void);
+void cv_ncache_exit(void);
+void cv_stats_sum(struct cv_pcpu_stats *sum);
 
 /* profile.c */
 int cv_profiles_init(void);

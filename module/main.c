@@ -27,6 +27,7 @@ static void cv_unhook(void)
 	/* Every hook runs with preemption disabled: an RCU reader. */
 	synchronize_rcu();
 	cv_faultcheck_hotplug_exit();
+	cv_ncache_exit();
 	cv_emulate_exit();
 	cv_tracepoints_exit();
 	cv_arming_exit();
@@ -76,6 +77,8 @@ static int __init cv_init(void)
 			ret = cv_emulate_init();
 		if (!ret)
 			ret = cv_faultcheck_hotplug_init();
+		if (!ret)
+			ret = cv_ncache_init();
 		if (ret)
 			goto err_unhook;
 	}

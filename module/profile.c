@@ -12,6 +12,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/pid.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
@@ -97,15 +98,16 @@ static const struct cpuidvirt_rule *cv_rule_find(const struct cv_rules *r,
 }
 
 /*
- * Emulate CPUID(leaf, subleaf) for a profile on the current CPU: the real
- * instruction runs first so dynamic fields (APIC IDs, OSXSAVE, XSAVE sizes)
- * stay live, then the clamps and the rules are applied.
+ * Emulate CPUID(leaf, subleaf) for a profile on the current CPU: the CPU's
+ * own answer first (cache.c: per CPU, with the dynamic fields, APIC IDs,
+ * OSXSAVE, XSAVE sizes, kept exact), then the clamps and the rules.
  */
 void cv_rules_apply(const struct cv_rules *r, u32 leaf, u32 subleaf,
 		    u32 out[CPUIDVIRT_NR_REGS])
 {
 	const struct cpuidvirt_rule *rule;
 	u32 eff = leaf, max_basic;
+	u32 r0[CPUIDVIRT_NR_REGS];
 	int i;
 
 	if ((r->flags & CPUIDVIRT_ATTACH_CLAMP_BASIC) && leaf < 0x40000000 &&
@@ -114,14 +116,14 @@ void cv_rules_apply(const struct cv_rules *r, u32 leaf, u32 subleaf,
 	} else if ((r->flags & CPUIDVIRT_ATTACH_CLAMP_EXT) &&
 		   leaf >= 0x80000000 && leaf > r->max_ext_leaf) {
 		/* SDM: above the maximum, the highest basic leaf answers. */
-		max_basic = cpuid_eax(0);
+		cv_cpuid(0, 0, r0);
+		max_basic = r0[CPUIDVIRT_EAX];
 		if (r->flags & CPUIDVIRT_ATTACH_CLAMP_BASIC)
 			max_basic = min(max_basic, r->max_basic_leaf);
 		eff = max_basic;
 	}
 
-	cpuid_count(eff, subleaf, &out[CPUIDVIRT_EAX], &out[CPUIDVIRT_EBX],
-		    &out[CPUIDVIRT_ECX], &out[CPUIDVIRT_EDX]);
+	cv_cpuid(eff, subleaf, out);
 
 	if (eff == 0 && (r->flags & CPUIDVIRT_ATTACH_CLAMP_BASIC))
 		out[CPUIDVIRT_EAX] = min(out[CPUIDVIRT_EAX], r->max_basic_leaf);
@@ -248,7 +250,10 @@ int cv_attach(const struct cpuidvirt_attach *a)
 		goto out_free;
 	}
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
-	if (!p) {
+	if (p)
+		p->stats = alloc_percpu(struct cv_pstats);
+	if (!p || !p->stats) {
+		kfree(p);
 		ret = -ENOMEM;
 		goto out_free;
 	}
@@ -258,6 +263,7 @@ int cv_attach(const struct cpuidvirt_attach *a)
 	RCU_INIT_POINTER(p->rules, rules);
 	ret = rhashtable_insert_fast(&cv_profiles, &p->node, cv_profile_params);
 	if (ret) {
+		free_percpu(p->stats);
 		kfree(p);
 		goto out_free;
 	}
@@ -322,6 +328,7 @@ int cv_detach(const struct cpuidvirt_detach *d)
 	synchronize_rcu();
 	kvfree(rcu_dereference_protected(p->rules, 1));
 	cgroup_put(p->cgrp);
+	free_percpu(p->stats);
 	kfree(p);
 	module_put(THIS_MODULE);
 	return 0;
@@ -330,14 +337,19 @@ int cv_detach(const struct cpuidvirt_detach *d)
 static void cv_fill_entry(struct cpuidvirt_list_entry *e,
 			  const struct cv_profile *p)
 {
+	const struct cv_pstats *ps;
 	const struct cv_rules *r;
+	int cpu;
 
 	r = rcu_dereference_protected(p->rules,
 				      lockdep_is_held(&cv_profiles_lock));
 	memset(e, 0, sizeof(*e));
 	e->cgroup_id = p->cgroup_id;
-	e->emulated = atomic64_read(&p->emulated);
-	e->emulated_ns = atomic64_read(&p->emulated_ns);
+	for_each_possible_cpu(cpu) {
+		ps = per_cpu_ptr(p->stats, cpu);
+		e->emulated += READ_ONCE(ps->emulated);
+		e->emulated_ns += READ_ONCE(ps->emulated_ns);
+	}
 	e->nr_rules = r->nr;
 	e->flags = r->flags;
 	e->max_basic_leaf = r->max_basic_leaf;

@@ -2,7 +2,14 @@
 /*
  * cvctl: drive /dev/cpuidvirt directly, for the module's VM scenarios.
  *
- *   cvctl [-U] version | status | list | selftest
+ *   cvctl [-U] version | status | list | selftest | refresh
+ *   cvctl cpuid-count [--refresh | --online FILE] CPU N
+ *                                     pinned to CPU, N rounds of CPUID leaves
+ *                                     0, 1, 7.0, 0xd.0; "emulated=E real=R":
+ *                                     the module's counters over the rounds;
+ *                                     first REFRESH, or write 0 then 1 to
+ *                                     FILE (a CPU's "online") after the
+ *                                     first counter read
  *   cvctl [-U] attach [--replace] [--name N] [--clamp-basic L] [--clamp-ext L]
  *                     [--max-basic L] [--max-ext L] CGDIR [RULE...]
  *        RULE = LEAF/SUB/REG/AND/OR   (SUB "*" = any subleaf; REG eax..edx)
@@ -288,13 +295,75 @@ static int cmd_status(void)
 	int r = xioctl(CPUIDVIRT_IOC_STATUS, &s);
 
 	if (!r)
-		printf("state=%u profiles=%u online=%u verified=%u emulated=%llu emulated_ns=%llu stale=%llu foreign=%llu\nreason=%s\n",
+		printf("state=%u profiles=%u online=%u verified=%u emulated=%llu emulated_ns=%llu stale=%llu foreign=%llu real=%llu\nreason=%s\n",
 		       s.fault_state, s.nr_profiles, s.nr_cpus_online,
 		       s.nr_cpus_verified, (unsigned long long)s.emulated,
 		       (unsigned long long)s.emulated_ns,
 		       (unsigned long long)s.stale_repaired,
-		       (unsigned long long)s.foreign, s.reason);
+		       (unsigned long long)s.foreign,
+		       (unsigned long long)s.real_cpuids, s.reason);
 	return report(r);
+}
+
+static int cmd_refresh(void)
+{
+	struct cpuidvirt_refresh rf = { .size = sizeof(rf) };
+
+	return report(xioctl(CPUIDVIRT_IOC_REFRESH, &rf));
+}
+
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		die(path);
+	close(fd);
+}
+
+/*
+ * The module's emulated and real-CPUID counters over N pinned rounds.
+ * What invalidates the cache happens after pinning and the first read:
+ * the program's own start-up CPUIDs (ld.so) refill it before that.
+ */
+static int cmd_cpuid_count(int argc, char **argv)
+{
+	struct cpuidvirt_status s0 = { .size = sizeof(s0) }, s1 = s0;
+	static const uint32_t leaves[4][2] = { { 0, 0 }, { 1, 0 }, { 7, 0 }, { 0xd, 0 } };
+	struct cpuidvirt_refresh rf = { .size = sizeof(rf) };
+	const char *online = NULL;
+	int refresh = 0, k;
+	unsigned long i, n;
+	uint32_t r[4];
+
+	if (argc == 3 && !strcmp(argv[0], "--refresh")) {
+		refresh = 1;
+		argv++;
+	} else if (argc == 4 && !strcmp(argv[0], "--online")) {
+		online = argv[1];
+		argv += 2;
+	} else if (argc != 2) {
+		usage();
+	}
+	n = num(argv[1]);
+	pin((int)num(argv[0]));
+	if (xioctl(CPUIDVIRT_IOC_STATUS, &s0))
+		die("STATUS");
+	if (refresh && xioctl(CPUIDVIRT_IOC_REFRESH, &rf))
+		die("REFRESH");
+	if (online) {
+		write_file(online, "0");
+		write_file(online, "1");
+	}
+	for (i = 0; i < n; i++)
+		for (k = 0; k < 4; k++)
+			cpuid(leaves[k][0], leaves[k][1], r);
+	if (xioctl(CPUIDVIRT_IOC_STATUS, &s1))
+		die("STATUS");
+	printf("emulated=%llu real=%llu\n",
+	       (unsigned long long)(s1.emulated - s0.emulated),
+	       (unsigned long long)(s1.real_cpuids - s0.real_cpuids));
+	return 0;
 }
 
 static int cmd_list(void)
@@ -544,6 +613,33 @@ static void errors_version_selftest(void)
 	}
 }
 
+static void errors_refresh(void)
+{
+	struct {
+		struct cpuidvirt_refresh rf;
+		uint64_t tail;
+	} big;
+
+	memset(&big, 0, sizeof(big));
+	big.rf.size = 4;
+	expect("REFRESH size 4", xioctl(CPUIDVIRT_IOC_REFRESH, &big), EINVAL);
+	big.rf.size = sizeof(big.rf);
+	big.rf.flags = 1;
+	expect("REFRESH unknown flag", xioctl(CPUIDVIRT_IOC_REFRESH, &big), EINVAL);
+	big.rf.flags = 0;
+	big.rf.size = sizeof(big);
+	big.tail = 1;
+	expect("REFRESH larger struct, non-zero tail",
+	       xioctl(CPUIDVIRT_IOC_REFRESH, &big), E2BIG);
+	big.tail = 0;
+	expect("REFRESH larger struct, zero tail",
+	       xioctl(CPUIDVIRT_IOC_REFRESH, &big), 0);
+	expect("REFRESH unreadable struct",
+	       xioctl(CPUIDVIRT_IOC_REFRESH, (void *)8), EFAULT);
+	big.rf.size = sizeof(big.rf);
+	expect("REFRESH", xioctl(CPUIDVIRT_IOC_REFRESH, &big), 0);
+}
+
 static int cmd_errors(const char *cgdir, const char *v1dir)
 {
 	static struct cpuidvirt_rule many[CPUIDVIRT_MAX_RULES + 1];
@@ -564,6 +660,7 @@ static int cmd_errors(const char *cgdir, const char *v1dir)
 		die("open /proc/self/status");
 
 	errors_version_selftest();
+	errors_refresh();
 
 	/* Sizes, flags, padding. */
 	memset(&s, 0, sizeof(s));
@@ -1568,6 +1665,10 @@ int main(int argc, char **argv)
 		return cmd_list();
 	if (!strcmp(cmd, "selftest") && !argc)
 		return cmd_selftest();
+	if (!strcmp(cmd, "refresh") && !argc)
+		return cmd_refresh();
+	if (!strcmp(cmd, "cpuid-count"))
+		return cmd_cpuid_count(argc, argv);
 	if (!strcmp(cmd, "query") && argc == 1)
 		return cmd_query(argv[0]);
 	if (!strcmp(cmd, "attach"))

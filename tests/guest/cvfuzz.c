@@ -74,7 +74,7 @@ static uint64_t cgid[NCG];
 static uint8_t *rw, *ro, *edge, *none;
 #define RULES (rw + 2 * PG)	/* room for CPUIDVIRT_MAX_RULES + 1 rules */
 static unsigned long calls, bad;
-static unsigned long per_cmd[9], per_errno[256];
+static unsigned long per_cmd[16], per_errno[256];
 
 struct cmd {
 	const char *name;
@@ -94,10 +94,11 @@ static const int ok_detach[] = { COMMON, ENOENT, EBADF, 0 };
 static const int ok_list[] = { COMMON, 0 };
 static const int ok_query[] = { COMMON, ESRCH, 0 };
 static const int ok_selftest[] = { COMMON, EOPNOTSUPP, 0 };
+static const int ok_refresh[] = { COMMON, 0 };
 static const int ok_unknown[] = { ENOTTY, 0 };
 
 enum { C_VERSION, C_STATUS, C_ATTACH, C_DETACH, C_LIST, C_QUERY, C_SELFTEST,
-       C_UNKNOWN, NR_CMDS };
+       C_REFRESH, C_UNKNOWN, NR_CMDS };
 
 static const struct cmd cmds[NR_CMDS] = {
 	{ "VERSION", 0, sizeof(struct cpuidvirt_version), 0, ok_version },
@@ -107,7 +108,8 @@ static const struct cmd cmds[NR_CMDS] = {
 	{ "LIST", 4, sizeof(struct cpuidvirt_list), 0, ok_list },
 	{ "QUERY", 5, sizeof(struct cpuidvirt_query), 0, ok_query },
 	{ "SELFTEST", 6, sizeof(struct cpuidvirt_selftest), 0, ok_selftest },
-	{ "unknown", 7, 64, 0, ok_unknown },
+	{ "REFRESH", 7, sizeof(struct cpuidvirt_refresh), 0, ok_refresh },
+	{ "unknown", 8, 64, 0, ok_unknown },
 };
 
 static void cpuid(uint32_t leaf, uint32_t r[4])
@@ -164,7 +166,7 @@ static unsigned long request(int c, int mangle)
 	unsigned int dir = _IOC_READ | _IOC_WRITE, size = cmds[c].v1;
 
 	if (c == C_UNKNOWN)
-		nr = 7 + below(249);
+		nr = 8 + below(248);
 	if (mangle) {
 		switch (below(4)) {
 		case 0: dir = below(4); break;
@@ -445,7 +447,7 @@ static void landmarks(void)
 	rw[sizeof(*st) + 4] = 1;
 	known(C_STATUS, st, E2BIG, "STATUS non-zero tail");
 	known(C_STATUS, (void *)8, EFAULT, "STATUS at address 8");
-	known(C_UNKNOWN, rw, ENOTTY, "command 7");
+	known(C_UNKNOWN, rw, ENOTTY, "command 8");
 }
 
 static void cleanup(void)

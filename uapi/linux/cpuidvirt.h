@@ -14,9 +14,9 @@
  *   flags  per-command flags. Unknown bits give EINVAL. Every "pad" or
  *          "reserved" field must be zero on input (EINVAL otherwise).
  *
- * Commands that change state (ATTACH, DETACH, SELFTEST) need CAP_SYS_ADMIN
- * in the initial user namespace (EPERM otherwise): a process inside a
- * container can neither change nor remove its own profile.
+ * Commands that change state (ATTACH, DETACH, SELFTEST, REFRESH) need
+ * CAP_SYS_ADMIN in the initial user namespace (EPERM otherwise): a process
+ * inside a container can neither change nor remove its own profile.
  *
  * CPUIDVIRT_IOC_VERSION (_IOWR, struct cpuidvirt_version)
  *   The ABI version (CPUIDVIRT_API_VERSION) and the module version string.
@@ -76,6 +76,21 @@
  *   A CPU brought online later has never trapped: VERIFIED drops to
  *   UNVERIFIED (no new ATTACH) until the selftest runs again.
  *   EOPNOTSUPP when the state is ABSENT or LYING_NO_STICK (nothing to test).
+ *
+ * CPUIDVIRT_IOC_REFRESH (_IOW, struct cpuidvirt_refresh)
+ *   Drop every CPU's cache of its native CPUID answers: each CPU executes
+ *   the real CPUID again on its next emulation of a cached leaf: every
+ *   emulation that starts after REFRESH returned uses a fresh answer. The
+ *   module keeps the cache exact by itself for the dynamic fields (APIC
+ *   IDs, OSXSAVE/OSPKE, the leaf 0xd sizes), for CPUs coming online and
+ *   for microcode revisions the kernel records; REFRESH is for anything
+ *   else that changes what CPUID answers (a hypervisor changing a running
+ *   VM's CPUID). flags must be 0 (EINVAL); needs CAP_SYS_ADMIN (EPERM).
+ *
+ * Counters (STATUS, LIST) are kept per CPU and summed when read, so two
+ * reads a moment apart may each be a few emulations behind. emulated_ns
+ * is sampled: per profile and CPU the first emulation and then one in 16
+ * is timed and counts for 16, so it is an estimate (exact in the mean).
  *
  * arch_prctl(ARCH_SET_CPUID) from a masked thread is refused with EPERM
  * (not virtualized): turning faulting off would unmask it. Its
@@ -142,6 +157,7 @@ struct cpuidvirt_status {
 	__u64 foreign;			/* out: faults left to the kernel (SIGSEGV) */
 	/* added after the first release: callers with the older, smaller struct still work (see size) */
 	__u64 nr_self_armed;		/* out: threads tracked as ARCH_SET_CPUID(0) */
+	__u64 real_cpuids;		/* out: CPUID instructions the module executed */
 };
 
 /*
@@ -244,6 +260,11 @@ struct cpuidvirt_selftest {
 	__u32 pad;
 };
 
+struct cpuidvirt_refresh {
+	__u32 size;
+	__u32 flags;			/* in: 0 */
+};
+
 #define CPUIDVIRT_IOC_MAGIC	0xD9
 
 #define CPUIDVIRT_IOC_VERSION	_IOWR(CPUIDVIRT_IOC_MAGIC, 0x00, struct cpuidvirt_version)
@@ -253,5 +274,6 @@ struct cpuidvirt_selftest {
 #define CPUIDVIRT_IOC_LIST	_IOWR(CPUIDVIRT_IOC_MAGIC, 0x04, struct cpuidvirt_list)
 #define CPUIDVIRT_IOC_QUERY	_IOWR(CPUIDVIRT_IOC_MAGIC, 0x05, struct cpuidvirt_query)
 #define CPUIDVIRT_IOC_SELFTEST	_IOWR(CPUIDVIRT_IOC_MAGIC, 0x06, struct cpuidvirt_selftest)
+#define CPUIDVIRT_IOC_REFRESH	_IOW(CPUIDVIRT_IOC_MAGIC, 0x07, struct cpuidvirt_refresh)
 
 #endif /* _UAPI_LINUX_CPUIDVIRT_H */

@@ -33,7 +33,7 @@ done <<EOT
 $out
 EOT
 # The exact number of cases in cvctl.c's cmd_errors: none may vanish.
-want=65
+want=71
 t_eq "error-path program exited 0" 0 "$rc"
 t_eq "error-path program ran all $want cases" "$want" "$n"
 t_match "and counted them itself" "^$want cases, 0 failures\$" "$out"
@@ -46,6 +46,8 @@ t_match "SELFTEST errno" "EPERM" "$T_OUT"
 t_check "ATTACH as root" $CV attach $CG/e
 t_exit "DETACH without CAP_SYS_ADMIN" 1 $CV -U detach $CG/e
 t_match "DETACH errno" "EPERM" "$T_OUT"
+t_exit "REFRESH without CAP_SYS_ADMIN" 1 $CV -U refresh
+t_match "REFRESH errno" "EPERM" "$T_OUT"
 t_exit "read-only STATUS works without capabilities" 0 $CV -U status
 t_exit "read-only LIST works without capabilities" 0 $CV -U list
 t_match "the profile is still attached" "^total=1\$" "$T_OUT"

@@ -32,7 +32,7 @@ echo "# cvfuzz seed=$seed"
 printf '%s\n' "$out" | grep -E '^(BAD|cmd|errno) ' | head -n 40 | sed 's/^/    # /'
 calls=$(printf '%s\n' "$out" | sed -n 's/^calls=\([0-9]*\) .*/\1/p')
 t_check "fuzzer made at least $CALLS calls (${calls:-none})" test "${calls:-0}" -ge $CALLS
-for c in VERSION STATUS ATTACH DETACH LIST QUERY SELFTEST unknown; do
+for c in VERSION STATUS ATTACH DETACH LIST QUERY SELFTEST REFRESH unknown; do
 	n=$(printf '%s\n' "$out" | sed -n "s/^cmd $c calls=//p")
 	t_check "fuzzer: $c called (${n:-0} times)" test "${n:-0}" -ge 500
 done
