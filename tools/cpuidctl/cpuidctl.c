@@ -24,6 +24,7 @@ static struct {
 	{ "status", cmd_status, &status_help, "Shows the module, its CPUID-faulting state and attached profiles" },
 	{ "load", cmd_load, &load_help, "Loads the cpuidvirt module and verifies CPUID faulting" },
 	{ "selftest", cmd_selftest, &selftest_help, "Tests CPUID faulting on every online CPU" },
+	{ "refresh", cmd_refresh, &refresh_help, "Makes the module re-read every CPU's native CPUID" },
 	{ "dump", cmd_dump, &dump_help, "Prints this host's raw CPUID like 'cpuid -1 -r'" },
 	{ "profile", cmd_profile, &profile_help, "Shows, computes, applies, removes and lists profiles" },
 	{ "run", cmd_run, &run_help, "Runs a command in a transient cgroup under a profile" },

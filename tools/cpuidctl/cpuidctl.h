@@ -123,6 +123,7 @@ bool is_dump_file(const char *path);		/* cmd_profile_diff.c */
 int cmd_status(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
+int cmd_refresh(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_run(int argc, char **argv);
@@ -137,6 +138,7 @@ extern const char *const oci_hook_help __attribute__((weak));
 extern const struct option run_options[];	/* cmd_run.c */
 
 extern const char *const status_help, *const load_help, *const selftest_help,
+	*const refresh_help,
 	*const dump_help, *const profile_help, *const run_help,
 	*const explain_help, *const help_help, *const version_help;
 

@@ -63,6 +63,7 @@ t_match "status --json: module loaded" '^    "loaded": true,$' "$T_OUT"
 t_match "status --json: ABI" '^    "abi": 1$' "$T_OUT"
 t_match "status --json: faulting state" '^    "state": "verified",$' "$T_OUT"
 t_match "status --json: the profiles array" '^  "profiles": \[$' "$T_OUT"
+t_match "status --json: the real-CPUID counter" '^    "real_cpuids": [0-9]+$' "$T_OUT"
 
 # --- apply x86-64-v2, compare inside and outside ---------------------------
 rmdir $CG/cvt 2>/dev/null
@@ -136,6 +137,9 @@ t_exit "status after use" 0 $CTL status
 t_match "status lists $CG/cvt" "^  $CG/cvt$" "$T_OUT"
 t_match "status: profile counter moved" "emulated: [1-9][0-9]* CPUIDs" "$T_OUT"
 t_match "status: global counter moved" "^counters: emulated [1-9]" "$T_OUT"
+t_match "status: the real-CPUID counter" "^counters: emulated .*, real_cpuids [0-9]+\$" "$T_OUT"
+t_exit "refresh" 0 $CTL refresh
+t_eq "refresh: what it did" "every CPU re-reads its CPUID on its next emulation" "$T_OUT"
 
 # --- explain ----------------------------------------------------------------
 t_exit "explain avx2 --profile x86-64-v2" 0 $CTL explain avx2 --profile x86-64-v2

@@ -100,7 +100,7 @@ _cpuidctl()
 
 	local -A takes_arg=([--profile]=1 [--against]=1 [--path]=1 [--cgroup-parent]=1
 			    [--profile-dir]=1 [--state-dir]=1 [--cpu]=1 [--id]=1)
-	local cmds=$'status\nload\nselftest\ndump\nprofile\nrun\nexplain\noci-hook\nhelp\nversion'
+	local cmds=$'status\nload\nselftest\nrefresh\ndump\nprofile\nrun\nexplain\noci-hook\nhelp\nversion'
 	local subs=$'show\ndiff\nlcd\napply\nremove\nlist\ncheck\nvalidate'
 
 	# The command, the profile subcommand, and how many operands precede $cur.
