@@ -2,6 +2,8 @@
 #
 #   make                  build cpuidctl (tools/cpuidctl/cpuidctl)
 #   make demo             set everything up, boot a guest, show a profile at work
+#   make demo-migrate     move a process with CRIU between two emulated CPUs,
+#                         with the lcd profile (survives) and without (SIGILL)
 #   make check            everything: unit tests, module builds, VM scenarios
 #                         (ends with one line "N passed, N failed")
 #   make bench            benchmarks in guests (tables; fails on wrong answers, never on a number)

@@ -5,7 +5,7 @@
 
 DEMO_KERNEL ?= 6.12
 
-.PHONY: demo demo-build
+.PHONY: demo demo-build demo-migrate
 
 demo-build:
 	@echo "== 1/4 installing missing Debian packages (scripts/install-deps.sh)"
@@ -29,3 +29,11 @@ demo: demo-build
 		grep -v -E '^(# --- |CPUIDVIRT-DONE|\[ *[0-9]+\.[0-9]+\] )'; \
 	[ $$rc = 0 ] && echo "== demo finished; full console log: $(DEMO_LOG)" || \
 		{ echo "== demo FAILED; console log: $(DEMO_LOG)"; exit 1; }
+
+# make demo-migrate: a process moved with CRIU from a Skylake-Client-v4
+# guest to a SandyBridge guest, under the lcd profile of the two (it ticks
+# on) and without it (it dies of SIGILL); tests/vm/demo/demo-migrate.sh,
+# docs/migration.md.
+demo-migrate: demo-build
+	@echo "== 4/4 two guest boots per run (kernel $(DEMO_KERNEL)), criu fetched on first use"
+	@$(VM)/demo/demo-migrate.sh --kernel $(DEMO_KERNEL)

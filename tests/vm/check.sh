@@ -29,6 +29,12 @@ expect unit doc module-build dkms testbed guest-bins testbed-selftest
 for b in $boots; do
 	expect "vm-$b"
 done
+# The two-guest migration runs (tests/vm/migrate.sh): boot A's and B's.
+migs=$(tests/vm/matrix.sh --migrations)
+for m in $migs; do
+	expect "vm-${m%%-mig-*}-working-mig-${m#*-mig-}-A" "vm-${m%%-mig-*}-working-mig-${m#*-mig-}-B"
+done
+[ -z "$migs" ] || echo "ok - check: migration runs (two boots each):" $migs >>"$ctap"
 
 phase()	# NAME CMD...
 {
@@ -83,12 +89,16 @@ phase guest-bins tests/vm/build-guest-bins.sh --tap "$results/guest-bins.tap"
 if [ -f tools/cpuidctl/Makefile ]; then
 	phase cpuidctl must testbed "testbed: tools/cpuidctl builds" make -s -C tools/cpuidctl
 fi
+# Debian's criu for the migration runs, into the machine-wide cache.
+if [ -n "$migs" ]; then
+	phase criu must testbed "testbed: Debian's criu fetched (tests/vm/fetch-criu.sh)" tests/vm/fetch-criu.sh
+fi
 phase kvm-probe tests/vm/kvm-probe.sh
 # The test bed's own verdicts (summary.sh on crafted results, a WARNing
 # guest, a leftover process): two short boots, on 6.12 if it is booted.
 case " $KERNELS " in *" 6.12 "*) stk=6.12 ;; *) stk=${KERNELS%% *} ;; esac
 phase testbed-selftest tests/vm/testbed-selftest.sh --kernel "$stk"
-phase vm tests/vm/vm-check.sh --boots "$boots"
+phase vm tests/vm/vm-check.sh --boots "$boots $migs"
 
 echo "=== total time $(($(date +%s) - T0))s"
 tests/summary.sh

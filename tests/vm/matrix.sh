@@ -14,6 +14,16 @@
 #   matrix.sh --kernels       the default KERNELS
 #   matrix.sh --modes         the default MODES
 #   matrix.sh --split ID      "KERNEL MODE" of a boot id
+#   matrix.sh --migrations    the two-guest runs of tests/vm/migrate.sh,
+#                             one id per line: KERNEL-mig-TAG, for each
+#                             kernel of $KERNELS in MIG_KERNELS when $MODES
+#                             has working: feature (Skylake-Client-v4 ->
+#                             SandyBridge under their lcd profile) and
+#                             feature-control (the same without the
+#                             profile); run ID writes
+#                             build/results/vm-KERNEL-working-mig-TAG-A.tap
+#                             and -B.tap
+#   matrix.sh --mig-args ID   migrate.sh's arguments for migration run ID
 #
 # Boot ID is `run-guest.sh --kernel KERNEL --mode MODE` and writes
 # build/results/vm-ID.tap. KERNELS or MODES unset means the default; set
@@ -28,6 +38,9 @@ set -uo pipefail
 DEFAULT_KERNELS="6.12-debug 6.1 6.12 6.1-rt 6.12-rt 6.1-cloud"
 MODE_LIST="absent working lie-drop lie-store"
 FLAVOUR_MODES="working"
+# The migration pairs: 4 short boots (about 60 s each) per kernel.
+MIG_KERNELS="6.12"
+MIG_TAGS="feature feature-control"
 
 die() { echo "matrix: $*" >&2; exit 1; }
 
@@ -42,7 +55,19 @@ case "${1:-}" in
 		esac
 	done
 	die "'$2' is not a boot id KERNEL-MODE (modes: $MODE_LIST)" ;;
-"") ;;
+--mig-args)
+	[ $# = 2 ] || die "--mig-args needs one migration id"
+	k=${2%%-mig-*} t=${2#*-mig-}
+	case " $MIG_TAGS " in
+	*" $t "*) ;;
+	*) die "'$2' is not a migration id KERNEL-mig-TAG (tags: $MIG_TAGS)" ;;
+	esac
+	case "$t" in
+	*-control) echo "--kernel $k --variant none --tag $t" ;;
+	*) echo "--kernel $k --variant profile --tag $t" ;;
+	esac
+	exit 0 ;;
+""|--migrations) ;;
 *) die "unknown argument '$1'" ;;
 esac
 
@@ -53,6 +78,16 @@ modes=${MODES-$MODE_LIST}
 for m in $modes; do
 	case " $MODE_LIST " in *" $m "*) ;; *) die "unknown mode '$m' (modes: $MODE_LIST)" ;; esac
 done
+if [ "${1:-}" = --migrations ]; then
+	case " $modes " in *" working "*) ;; *) exit 0 ;; esac
+	for k in $kernels; do
+		case " $MIG_KERNELS " in *" $k "*) ;; *) continue ;; esac
+		for t in $MIG_TAGS; do
+			echo "$k-mig-$t"
+		done
+	done
+	exit 0
+fi
 n=0
 for k in $kernels; do
 	case "$k" in

@@ -122,6 +122,17 @@ out=$(env -u KERNELS -u MODES "$vm/matrix.sh" 2>&1)
 rc=$?
 expect "matrix.sh: the default has 12 boots, the flavours under working" 0 $rc "$(echo $out | wc -w) $(echo $out)" \
 	'^12 ' ' 6\.12-debug-working ' ' 6\.1-rt-working ' ' 6\.12-rt-working ' ' 6\.1-cloud-working'
+out=$(env -u KERNELS -u MODES "$vm/matrix.sh" --migrations 2>&1)
+rc=$?
+expect "matrix.sh --migrations: the default has the feature run and its control on 6.12" 0 $rc "$(echo $out)" \
+	'^6\.12-mig-feature 6\.12-mig-feature-control$'
+out=$(KERNELS='6.1 6.12' MODES='absent' "$vm/matrix.sh" --migrations 2>&1)
+expect "matrix.sh --migrations: none without the working mode" 0 $? "$out" '!mig'
+out=$("$vm/matrix.sh" --mig-args 6.12-mig-feature-control 2>&1)
+expect "matrix.sh --mig-args: the control runs without the profile" 0 $? "$out" \
+	'^--kernel 6\.12 --variant none --tag feature-control$'
+out=$("$vm/matrix.sh" --mig-args 6.12-mig-bogus 2>&1)
+expect "matrix.sh --mig-args: an unknown run is an error" 1 $? "$out" 'not a migration id'
 
 # --- no gcc -m32 ----------------------------------------------------------------
 printf '#!/bin/sh\nfor a; do [ "$a" = -m32 ] && exit 1; done\nexec %s "$@"\n' "${CC:-gcc}" >"$w/cc"

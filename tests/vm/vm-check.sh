@@ -1,10 +1,11 @@
 #!/bin/bash
-# vm-check.sh [--boots "6.1-absent 6.12-working ..."] [--jobs N]
+# vm-check.sh [--boots "6.1-absent 6.12-working 6.12-mig-feature ..."] [--jobs N]
 # Run the guest boots of tests/vm/matrix.sh (default: the matrix of
-# $KERNELS x $MODES), N guests at a time (default VM_JOBS or 2: a TCG guest
-# leaves much of its second vCPU idle). Boot ID writes
-# build/results/vm-ID.tap. Exit 1 if any boot had a failure, or if there is
-# no boot at all.
+# $KERNELS x $MODES, then its migration runs), N at a time (default VM_JOBS
+# or 2: a TCG guest leaves much of its second vCPU idle). Boot ID writes
+# build/results/vm-ID.tap; migration run KERNEL-mig-TAG (tests/vm/migrate.sh,
+# two boots in turn) writes vm-KERNEL-working-mig-TAG-A.tap and -B.tap.
+# Exit 1 if any boot had a failure, or if there is no boot at all.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 boots= jobs=${VM_JOBS:-2}
@@ -17,6 +18,7 @@ while [ $# -gt 0 ]; do
 done
 if [ -z "$boots" ]; then
 	boots=$("$top/tests/vm/matrix.sh") || exit 1
+	boots="$boots $("$top/tests/vm/matrix.sh" --migrations)"
 fi
 [ -n "${boots//[[:space:]]/}" ] || { echo "vm-check: no boots" >&2; exit 1; }
 out=$top/.cache/boot/vm-check
@@ -27,6 +29,9 @@ one()	# BOOT-ID
 {
 	local t0 st tap km
 	t0=$(date +%s)
+	case "$1" in
+	*-mig-*) mig "$1"; return ;;
+	esac
 	if km=$("$top/tests/vm/matrix.sh" --split "$1") &&
 		"$top/tests/vm/run-guest.sh" --kernel "${km% *}" --mode "${km#* }" --quiet \
 			>"$out/$1.out" 2>&1; then
@@ -38,6 +43,27 @@ one()	# BOOT-ID
 	printf 'vm %-16s %-6s %4ss  %s passed, %s failed\n' "$1" "$st" \
 		"$(($(date +%s) - t0))" "$(grep -c '^ok ' "$tap" 2>/dev/null)" \
 		"$(grep -c '^not ok ' "$tap" 2>/dev/null)" >>"$out/$1.out"
+	[ $st = ok ]
+}
+
+mig()	# KERNEL-mig-TAG: boot A, then boot B
+{
+	local t0 st args k=${1%%-mig-*} t=${1#*-mig-} s p=0 f=0
+	t0=$(date +%s)
+	# shellcheck disable=SC2086 # $args is words
+	if args=$("$top/tests/vm/matrix.sh" --mig-args "$1") &&
+		"$top/tests/vm/migrate.sh" $args --quiet >"$out/$1.out" 2>&1; then
+		st=ok
+	else
+		st=FAILED
+	fi
+	for s in A B; do
+		tap=$top/build/results/vm-$k-working-mig-$t-$s.tap
+		p=$((p + $(cat "$tap" 2>/dev/null | grep -c '^ok ')))
+		f=$((f + $(cat "$tap" 2>/dev/null | grep -c '^not ok ')))
+	done
+	printf 'vm %-16s %-6s %4ss  %s passed, %s failed\n' "$1" "$st" \
+		"$(($(date +%s) - t0))" "$p" "$f" >>"$out/$1.out"
 	[ $st = ok ]
 }
 
