@@ -49,7 +49,9 @@ key=$( { echo "$ver $build_rev ${config[*]}"; for p in $patches; do
 out=$cache/$key
 bin=$out/build/qemu-system-x86_64
 
+# .used marks a build's last use: the clean-up below keeps recent ones.
 if [ -x "$bin" ] && [ -f "$out/.done" ]; then
+	touch "$out/.used" 2>/dev/null || :
 	echo "$bin"
 	exit 0
 fi
@@ -73,6 +75,7 @@ final=$out
 out=$(mktemp -d "$cache/tmp.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 dpkg-source --no-check -x "$dsc" "$out/src" >/dev/null
+rm -f "$out"/*.tar.*	# dpkg-source may leave the orig tarball here
 for p in $patches; do
 	log "applying $(basename "$p")"
 	patch -d "$out/src" -p1 --quiet --forward <"$p" >&2
@@ -96,8 +99,9 @@ mkdir -p "$out/build"
 	tail -n 30 "$out/build.log" >&2
 	exit 1
 }
-# Only the binary is used (firmware comes from Debian's packages).
-mv "$out/build/qemu-system-x86_64" "$out/build.log" "$out/"
+# Only the binary is used (firmware comes from Debian's packages); the
+# log is already in $out (moving it onto itself would fail the build).
+mv "$out/build/qemu-system-x86_64" "$out/"
 rm -rf "$out/src" "$out/build"
 mkdir "$out/build"
 mv "$out/qemu-system-x86_64" "$out/build/"
@@ -107,9 +111,14 @@ rm -rf "$final"
 mv "$out" "$final"
 trap - EXIT
 out=$final
-# Older builds are no longer used.
+touch "$out/.used"
+# Builds unused for 2 days go. Not at once: work trees and CI runs of other
+# branches may still use the previous patches, and removing their build
+# would make each side rebuild (11 min) and remove the other's.
 for d in "$cache"/*/; do
-	[ "${d%/}" = "$out" ] || [ "$d" = "$cache/dl/" ] || rm -rf "$d"
+	d=${d%/}
+	[ "$d" = "$out" ] || [ "$d" = "$cache/dl" ] ||
+		[ -n "$(find "$d/.used" "$d/.done" -mmin -2880 2>/dev/null)" ] || rm -rf "$d"
 done
 log "built in $(($(date +%s) - t0)) s"
 echo "$bin"
