@@ -10,10 +10,15 @@
 #                             debug) boot only under the modes of
 #                             FLAVOUR_MODES (working): the CPU behaviours
 #                             are the generic kernels' business, the
-#                             flavours are about the module on that kernel
+#                             flavours are about the module on that kernel;
+#                             then the AMD boots: every generic kernel of
+#                             $KERNELS x every mode of $AMD_MODES, on the
+#                             AMD CPU model, id KERNEL-MODE-epyc
 #   matrix.sh --kernels       the default KERNELS
 #   matrix.sh --modes         the default MODES
-#   matrix.sh --split ID      "KERNEL MODE" of a boot id
+#   matrix.sh --amd-modes     the default AMD_MODES
+#   matrix.sh --split ID      "KERNEL MODE" of a boot id, or for an AMD
+#                             boot "KERNEL MODE CPU TAG"
 #   matrix.sh --migrations    the two-guest runs of tests/vm/migrate.sh,
 #                             one id per line: KERNEL-mig-TAG, for each
 #                             kernel of $KERNELS in MIG_KERNELS when $MODES
@@ -25,10 +30,11 @@
 #                             and -B.tap
 #   matrix.sh --mig-args ID   migrate.sh's arguments for migration run ID
 #
-# Boot ID is `run-guest.sh --kernel KERNEL --mode MODE` and writes
-# build/results/vm-ID.tap. KERNELS or MODES unset means the default; set
-# but empty, or an unknown mode, is an error (exit 1): a matrix that boots
-# nothing must not pass.
+# Boot ID is `run-guest.sh --kernel KERNEL --mode MODE` (AMD: plus `--cpu
+# CPU --tag TAG`) and writes build/results/vm-ID.tap. KERNELS or MODES
+# unset means the default; set but empty, or an unknown mode, is an error
+# (exit 1): a matrix that boots nothing must not pass. AMD_MODES unset
+# means the default, empty means no AMD boot; "all" means every AMD mode.
 set -uo pipefail
 # 6.12-debug first: its boot is the longest, so it starts in the first slot.
 # Not 6.12-cloud: under the test bed's QEMU 7.2 TCG it crashes at random
@@ -41,20 +47,33 @@ FLAVOUR_MODES="working"
 # The migration pairs: 4 short boots (about 60 s each) per kernel.
 MIG_KERNELS="6.12"
 MIG_TAGS="feature feature-control"
+# The AMD boots (issue 11): an AMD CPU model under the Intel-style modes
+# (as KVM emulates them on any host) and AMD's own CpuidUserDis.
+AMD_CPU=EPYC-Milan AMD_TAG=epyc
+AMD_MODE_LIST="absent working lie-drop lie-store amd-native amd-native-lie-drop amd-native-lie-store"
+# None by default until the module supports AMD guests (they would fail);
+# then this becomes AMD_DEFAULT_MODES=$AMD_MODE_LIST.
+AMD_DEFAULT_MODES=""
 
 die() { echo "matrix: $*" >&2; exit 1; }
 
 case "${1:-}" in
 --kernels) echo "$DEFAULT_KERNELS"; exit 0 ;;
 --modes) echo "$MODE_LIST"; exit 0 ;;
+--amd-modes) echo "$AMD_DEFAULT_MODES"; exit 0 ;;
 --split)
 	[ $# = 2 ] || die "--split needs one boot id"
-	for m in $MODE_LIST; do
-		case "$2" in
-		?*-"$m") echo "${2%-"$m"} $m"; exit 0 ;;
+	id=$2 list=$MODE_LIST cpu=
+	case "$id" in
+	?*-"$AMD_TAG") id=${id%-"$AMD_TAG"} list=$AMD_MODE_LIST cpu=" $AMD_CPU $AMD_TAG" ;;
+	esac
+	# Longest first: 6.12-amd-native-lie-drop is not kernel 6.12-amd-native.
+	for m in $(printf '%s\n' $list | awk '{ print length, $0 }' | sort -rn | cut -d' ' -f2); do
+		case "$id" in
+		[0-9]*-"$m") echo "${id%-"$m"} $m$cpu"; exit 0 ;;
 		esac
 	done
-	die "'$2' is not a boot id KERNEL-MODE (modes: $MODE_LIST)" ;;
+	die "'$2' is not a boot id KERNEL-MODE or KERNEL-MODE-$AMD_TAG (modes: $MODE_LIST; AMD modes: $AMD_MODE_LIST)" ;;
 --mig-args)
 	[ $# = 2 ] || die "--mig-args needs one migration id"
 	k=${2%%-mig-*} t=${2#*-mig-}
@@ -78,6 +97,11 @@ modes=${MODES-$MODE_LIST}
 for m in $modes; do
 	case " $MODE_LIST " in *" $m "*) ;; *) die "unknown mode '$m' (modes: $MODE_LIST)" ;; esac
 done
+amd_modes=${AMD_MODES-$AMD_DEFAULT_MODES}
+[ "$amd_modes" != all ] || amd_modes=$AMD_MODE_LIST
+for m in $amd_modes; do
+	case " $AMD_MODE_LIST " in *" $m "*) ;; *) die "unknown AMD mode '$m' (AMD modes: $AMD_MODE_LIST)" ;; esac
+done
 if [ "${1:-}" = --migrations ]; then
 	case " $modes " in *" working "*) ;; *) exit 0 ;; esac
 	for k in $kernels; do
@@ -100,6 +124,13 @@ for k in $kernels; do
 		esac
 		echo "$k-$m"
 		n=$((n + 1))
+	done
+done
+# The AMD boots last: the generic kernels only.
+for k in $kernels; do
+	case "$k" in *-*) continue ;; esac
+	for m in $amd_modes; do
+		echo "$k-$m-$AMD_TAG"
 	done
 done
 [ $n -gt 0 ] || die "KERNELS='$kernels' x MODES='$modes' has no boot (flavoured kernels boot only under: $FLAVOUR_MODES)"

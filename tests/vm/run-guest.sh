@@ -1,5 +1,5 @@
 #!/bin/bash
-# run-guest.sh --kernel KERNEL --mode absent|working|lie-drop|lie-store
+# run-guest.sh --kernel KERNEL --mode MODE
 #              [--scenario GLOB]... [--cmd 'SHELL COMMAND']... [--hidden NAME]...
 #              [--timeout SECS] [--scenario-timeout SECS] [--accel tcg|kvm|auto]
 #              [--no-substrate] [--quiet] [--tag TAG] [--results DIR]
@@ -15,6 +15,10 @@
 #                     (PREEMPT_RT), 6.1-cloud, 6.12-cloud, or 6.12-debug
 #                     (lockdep, KASAN, UBSAN, KFENCE; built from source by
 #                     tests/vm/build-debug-kernel.sh); see scripts/kvers.sh
+#   --mode MODE       the CPU's CPUID faulting (docs/testbed.md): absent,
+#                     working, lie-drop, lie-store (any model), or AMD's
+#                     own amd-native, amd-native-lie-drop,
+#                     amd-native-lie-store (an AMD model: --cpu EPYC-Milan)
 #
 #   --scenario GLOB   only scenarios whose name (without .sh) matches; may
 #                     be repeated. Default: all, filtered by their
@@ -32,7 +36,8 @@
 #                     SandyBridge, Westmere, EPYC (TCG only: --accel auto
 #                     then boots TCG, --accel kvm is refused); the guest
 #                     sees it as CPU_MODEL. `qemu-system-x86_64 -cpu help`
-#                     of the test bed's QEMU lists the models.
+#                     of the test bed's QEMU lists the models. The AMD
+#                     boots of make check use EPYC-Milan with --tag epyc.
 #   --disk FILE       attach FILE (raw, created by the caller) as a virtio
 #                     disk, the guest's /dev/vda (DISK=/dev/vda), for
 #                     passing files from one boot to the next: lib.sh's
@@ -83,7 +88,10 @@ done
 case "$series" in 6.1|6.12|6.1-rt|6.12-rt|6.1-cloud|6.12-cloud|6.12-debug) ;;
 *) echo "run-guest: --kernel must be one of 6.1 6.12 6.1-rt 6.12-rt 6.1-cloud 6.12-cloud 6.12-debug" >&2; usage ;; esac
 case "$mode" in absent|working|lie-drop|lie-store) ;;
-*) echo "run-guest: --mode must be absent, working, lie-drop or lie-store" >&2; usage ;; esac
+amd-native|amd-native-lie-drop|amd-native-lie-store)
+	case "$cpu" in EPYC*|Opteron*|phenom) ;;
+	*) echo "run-guest: --mode $mode needs an AMD CPU model (--cpu EPYC-Milan), not $cpu" >&2; usage ;; esac ;;
+*) echo "run-guest: --mode must be absent, working, lie-drop, lie-store, amd-native, amd-native-lie-drop or amd-native-lie-store" >&2; usage ;; esac
 case "$accel" in tcg|kvm|auto) ;; *) echo "run-guest: --accel must be tcg, kvm or auto" >&2; usage ;; esac
 for n in "${timeout:-1}" "${stimeout:-1}"; do
 	case "$n" in ''|*[!0-9]*) echo "run-guest: timeouts are whole seconds, not '$n'" >&2; usage ;; esac

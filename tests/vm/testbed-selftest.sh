@@ -15,7 +15,11 @@
 #      and nothing ran after the WARN;
 #    absent CPU, testbed-leftover, testbed-reaped and testbed-skip
 #      (declared for absent): run-guest.sh passes (it did not wait for the
-#      process left behind) and that process was killed.
+#      process left behind) and that process was killed;
+#  - two boots of the AMD model (EPYC-Milan): amd-native, the substrate and
+#    testbed-guest pass (GpOnUserCpuid, HWCR bit 35 faults CPUID, 0xce and
+#    0x140 #GP); a guest expecting amd-native on a CPU that is really
+#    amd-native-lie-store fails the substrate and runs no scenario.
 # --no-boot: only the checks that need no guest. Exit 1 if a check failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -109,19 +113,35 @@ out=$(MODES='' "$vm/matrix.sh" 2>&1)
 expect "matrix.sh: an empty MODES is an error" 1 $? "$out" 'MODES is empty'
 out=$(KERNELS=' ' "$vm/matrix.sh" 2>&1)
 expect "matrix.sh: an empty KERNELS is an error" 1 $? "$out" 'KERNELS is empty'
-out=$(KERNELS='6.1 6.12' MODES='absent lie-drop' "$vm/matrix.sh" 2>&1)
+out=$(KERNELS='6.1 6.12' MODES='absent lie-drop' AMD_MODES= "$vm/matrix.sh" 2>&1)
 rc=$?
 expect "matrix.sh: kernels x modes" 0 $rc "$(echo $out)" '^6\.1-absent 6\.1-lie-drop 6\.12-absent 6\.12-lie-drop$'
-out=$(KERNELS='6.12 6.12-rt 6.12-debug' MODES='absent working' "$vm/matrix.sh" 2>&1)
+out=$(KERNELS='6.12 6.12-rt 6.12-debug' MODES='absent working' AMD_MODES= "$vm/matrix.sh" 2>&1)
 rc=$?
 expect "matrix.sh: flavoured kernels boot only under working" 0 $rc "$(echo $out)" \
 	'^6\.12-absent 6\.12-working 6\.12-rt-working 6\.12-debug-working$'
 out=$(KERNELS='6.1-rt' MODES='absent' "$vm/matrix.sh" 2>&1)
 expect "matrix.sh: a flavour under absent only is an error (no boot)" 1 $? "$out" 'has no boot'
-out=$(env -u KERNELS -u MODES "$vm/matrix.sh" 2>&1)
+out=$(env -u KERNELS -u MODES -u AMD_MODES "$vm/matrix.sh" 2>&1)
 rc=$?
-expect "matrix.sh: the default has 12 boots, the flavours under working" 0 $rc "$(echo $out | wc -w) $(echo $out)" \
-	'^12 ' ' 6\.12-debug-working ' ' 6\.1-rt-working ' ' 6\.12-rt-working ' ' 6\.1-cloud-working'
+namd=$(($(echo $("$vm/matrix.sh" --amd-modes) | wc -w) * 2))
+expect "matrix.sh: the default has 12 boots (+ $namd AMD), the flavours under working" 0 $rc \
+	"$(echo $out | wc -w) $(echo $out)" \
+	"^$((12 + namd)) " ' 6\.12-debug-working ' ' 6\.1-rt-working ' ' 6\.12-rt-working ' ' 6\.1-cloud-working'
+out=$(KERNELS='6.12 6.12-rt' MODES=working AMD_MODES=all "$vm/matrix.sh" 2>&1)
+rc=$?
+expect "matrix.sh: AMD_MODES=all boots the generic kernels under the 7 AMD modes" 0 $rc "$(echo $out)" \
+	'^6\.12-working 6\.12-rt-working 6\.12-absent-epyc 6\.12-working-epyc 6\.12-lie-drop-epyc 6\.12-lie-store-epyc 6\.12-amd-native-epyc 6\.12-amd-native-lie-drop-epyc 6\.12-amd-native-lie-store-epyc$'
+out=$(AMD_MODES='working bogus' "$vm/matrix.sh" 2>&1)
+expect "matrix.sh: an unknown AMD mode is an error" 1 $? "$out" "unknown AMD mode 'bogus'"
+out=$(MODES=amd-native "$vm/matrix.sh" 2>&1)
+expect "matrix.sh: amd-native is not a mode of the Intel model" 1 $? "$out" "unknown mode 'amd-native'"
+out=$(for id in 6.1-lie-drop 6.12-rt-working 6.12-amd-native-lie-drop-epyc 6.1-working-epyc; do
+	"$vm/matrix.sh" --split "$id"; done 2>&1)
+expect "matrix.sh --split: boot ids, AMD ones with CPU and tag" 0 $? "$(echo $out)" \
+	'^6\.1 lie-drop 6\.12-rt working 6\.12 amd-native-lie-drop EPYC-Milan epyc 6\.1 working EPYC-Milan epyc$'
+out=$("$vm/matrix.sh" --split 6.12-amd-native 2>&1)
+expect "matrix.sh --split: an AMD mode without the -epyc suffix is no boot id" 1 $? "$out" 'is not a boot id'
 out=$(env -u KERNELS -u MODES "$vm/matrix.sh" --migrations 2>&1)
 rc=$?
 expect "matrix.sh --migrations: the default has the feature run and its control on 6.12" 0 $rc "$(echo $out)" \
@@ -175,5 +195,37 @@ $(cat "$sdir/vm-$b.tap" 2>&1)" \
 		'^ok - testbed-reaped: its background sleep was killed' \
 		'^# skip \(expected\) - testbed-skip: ' "^ok - boot-$b: clean boot" '!^not ok'
 	echo "testbed-selftest: leftover boot took $(($(date +%s) - t0))s"
+
+	# AMD's CpuidUserDis, which the default matrix does not boot until the
+	# module supports it: the substrate passes on amd-native, and catches
+	# a CPU that claims it without faulting.
+	b=$kernel-amd-native-epyc-selftest
+	t0=$(date +%s)
+	out=$("$vm/run-guest.sh" --kernel "$kernel" --mode amd-native --cpu EPYC-Milan --quiet \
+		--scenario testbed-guest --tag epyc-selftest --results "$sdir" --timeout 240 2>&1)
+	rc=$?
+	expect "amd-native on EPYC-Milan: the substrate sees GpOnUserCpuid, HWCR bit 35 faulting CPUID, no MSR 0xce/0x140" \
+		0 $rc "$out
+$(cat "$sdir/vm-$b.tap" 2>&1)" \
+		'^ok - substrate: amd-native: CPUID 0x80000021 EAX bit 17 \(GpOnUserCpuid\) set' \
+		'^ok - substrate: amd-native: cpu1: reading MSR_PLATFORM_INFO \(0xce\) raises #GP' \
+		'^ok - substrate: amd-native: cpu1: CPUID at CPL3 raises SIGSEGV when armed' \
+		'^ok - substrate: amd-native: cpu1: CPUID runs normally once disarmed' \
+		'^ok - testbed-guest: ' "^ok - boot-$b: clean boot" '!^not ok'
+	echo "testbed-selftest: amd-native boot took $(($(date +%s) - t0))s"
+	b=$kernel-amd-native-epyc-selftest-lie
+	t0=$(date +%s)
+	out=$(CPUIDVIRT_QEMU_CPU_FAULT=amd-native-lie-store "$vm/run-guest.sh" --kernel "$kernel" \
+		--mode amd-native --cpu EPYC-Milan --quiet --tag epyc-selftest-lie --results "$sdir" \
+		--timeout 240 2>&1)
+	rc=$?
+	expect "amd-native expected, amd-native-lie-store given: the substrate fails, no scenario runs" \
+		1 $rc "$out
+$(cat "$sdir/vm-$b.tap" 2>&1)" \
+		'^not ok - substrate: amd-native: cpu0: CPUID at CPL3 raises SIGSEGV when armed \(child status 0: CPUID did NOT fault\)' \
+		'^ok - substrate: amd-native: cpu0: HWCR bit 35 \(CpuidUserDis\) sticks' \
+		'^not ok - init: substrate self-check failed for mode amd-native, scenarios not run' \
+		'!^(not )?ok - (module|cpuidctl|oci|testbed)-'
+	echo "testbed-selftest: amd-native-lie-store boot took $(($(date +%s) - t0))s"
 fi
 exit $failed

@@ -27,20 +27,21 @@ mkdir -p "$out"
 
 one()	# BOOT-ID
 {
-	local t0 st tap km
+	local t0 st tap km k m cpu tag
 	t0=$(date +%s)
 	case "$1" in
 	*-mig-*) mig "$1"; return ;;
 	esac
-	if km=$("$top/tests/vm/matrix.sh" --split "$1") &&
-		"$top/tests/vm/run-guest.sh" --kernel "${km% *}" --mode "${km#* }" --quiet \
-			>"$out/$1.out" 2>&1; then
+	# "KERNEL MODE" or, for an AMD boot, "KERNEL MODE CPU TAG"
+	if km=$("$top/tests/vm/matrix.sh" --split "$1") && read -r k m cpu tag <<<"$km" &&
+		"$top/tests/vm/run-guest.sh" --kernel "$k" --mode "$m" ${cpu:+--cpu "$cpu" --tag "$tag"} \
+			--quiet >"$out/$1.out" 2>&1; then
 		st=ok
 	else
 		st=FAILED
 	fi
 	tap=$top/build/results/vm-$1.tap
-	printf 'vm %-16s %-6s %4ss  %s passed, %s failed\n' "$1" "$st" \
+	printf 'vm %-30s %-6s %4ss  %s passed, %s failed\n' "$1" "$st" \
 		"$(($(date +%s) - t0))" "$(grep -c '^ok ' "$tap" 2>/dev/null)" \
 		"$(grep -c '^not ok ' "$tap" 2>/dev/null)" >>"$out/$1.out"
 	[ $st = ok ]

@@ -6,7 +6,8 @@
 . /opt/cpuidvirt/lib.sh
 
 t_eq "KSERIES matches the running kernel" "$(uname -r | cut -d. -f1-2)" "$KSERIES"
-t_match "CPU_MODE is one of the four behaviours" '^(absent|working|lie-drop|lie-store)$' "$CPU_MODE"
+t_match "CPU_MODE is one of the seven behaviours" \
+	'^(absent|working|lie-drop|lie-store|amd-native|amd-native-lie-drop|amd-native-lie-store)$' "$CPU_MODE"
 for m in /proc /sys /dev /sys/fs/cgroup /tmp; do
 	t_check "$m is mounted" mountpoint -q "$m"
 done
@@ -21,8 +22,14 @@ t_match "cpuidq.static prints registers" '^eax=' "$("$BIN"/cpuidq.static 0)"
 if t_check "cpuidq.m32 (32-bit) is installed" test -x "$BIN/cpuidq.m32"; then
 	t_match "cpuidq.m32 (32-bit) prints registers" '^eax=' "$("$BIN"/cpuidq.m32 0)"
 fi
-t_eq "leaf 0 vendor is GenuineIntel (Skylake model)" "ebx=756e6547 ecx=6c65746e edx=49656e69" \
-	"$("$BIN"/cpuidq 0 | cut -d' ' -f2-)"
+case "$CPU_MODEL" in
+EPYC*|Opteron*|phenom)
+	t_eq "leaf 0 vendor is AuthenticAMD ($CPU_MODEL model)" "ebx=68747541 ecx=444d4163 edx=69746e65" \
+		"$("$BIN"/cpuidq 0 | cut -d' ' -f2-)" ;;
+*)
+	t_eq "leaf 0 vendor is GenuineIntel ($CPU_MODEL model)" "ebx=756e6547 ecx=6c65746e edx=49656e69" \
+		"$("$BIN"/cpuidq 0 | cut -d' ' -f2-)" ;;
+esac
 t_exit "cpuidq without arguments is a usage error" 2 "$BIN"/cpuidq
 t_exit "cpuidq --expect-sigsegv exits 0 when CPUID does not fault" 0 "$BIN"/cpuidq 1 --expect-sigsegv
 
