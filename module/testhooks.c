@@ -15,7 +15,7 @@ MODULE_PARM_DESC(test_windows, "test builds only: bitmask of race windows to wid
 
 static unsigned int test_delay_us;
 module_param(test_delay_us, uint, 0600);
-MODULE_PARM_DESC(test_delay_us, "test builds only: busy-wait per widened window (max 10000)");
+MODULE_PARM_DESC(test_delay_us, "test builds only: busy-wait per widened window (max 10000, 500000 in the stubs)");
 
 static bool test_init_fail;
 module_param(test_init_fail, bool, 0400);
@@ -26,11 +26,21 @@ int cv_test_init_fault(void)
 	return test_init_fail ? -EAGAIN : 0;
 }
 
+/*
+ * The stubs run preemptible, so a long wait there only keeps a thread in
+ * module text (module-initfail); the other windows run with preemption
+ * off and stay short.
+ */
 void cv_test_window(enum cv_window w)
 {
-	unsigned int us = min(READ_ONCE(test_delay_us), 10000U);
+	unsigned int us = min(READ_ONCE(test_delay_us),
+			      w == CV_WIN_STUB ? 500000U : 10000U);
 
-	if (us && (READ_ONCE(test_windows) & BIT(w)))
-		udelay(us);
+	if (!us || !(READ_ONCE(test_windows) & BIT(w)))
+		return;
+	/* udelay() is meant for short waits */
+	for (; us > 1000; us -= 1000)
+		udelay(1000);
+	udelay(us);
 }
 #endif

@@ -98,6 +98,15 @@ phase kvm-probe tests/vm/kvm-probe.sh
 # guest, a leftover process): two short boots, on 6.12 if it is booted.
 case " $KERNELS " in *" 6.12 "*) stk=6.12 ;; *) stk=${KERNELS%% *} ;; esac
 phase testbed-selftest tests/vm/testbed-selftest.sh --kernel "$stk"
+# Loading and unloading while threads on the other vCPU run through the
+# module's stubs needs QEMU's single-threaded TCG (docs/testbed.md,
+# "Cross-modifying code under multi-threaded TCG"): one short boot.
+case " ${MODES-working} " in
+*" working "*)
+	expect "vm-$stk-working-tcg1"
+	phase vm-tcg1 env CPUIDVIRT_TCG_THREAD=single tests/vm/run-guest.sh \
+		--kernel "$stk" --mode working --scenario module-initfail --tag tcg1 --quiet ;;
+esac
 phase vm tests/vm/vm-check.sh --boots "$boots $migs"
 
 echo "=== total time $(($(date +%s) - T0))s"

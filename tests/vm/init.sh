@@ -25,11 +25,11 @@ hostname cpuidvirt-guest
 ip link set lo up 2>/dev/null
 
 CPU_MODE=unknown KSERIES= KFLAVOUR=generic SCENARIOS= SCENARIO_TIMEOUT=120 SKIP_SUBSTRATE=0
-CPU_MODEL= DISK=
+CPU_MODEL= DISK= TCG_THREAD=multi
 . /opt/cpuidvirt/boot.conf
 KVER=$(uname -r)
 BIN=/opt/cpuidvirt/bin
-export CPU_MODE KVER KSERIES KFLAVOUR BIN CPU_MODEL DISK
+export CPU_MODE KVER KSERIES KFLAVOUR BIN CPU_MODEL DISK TCG_THREAD
 
 if [ -c /dev/ttyS1 ]; then
 	stty -F /dev/ttyS1 raw -echo 2>/dev/null

@@ -22,6 +22,8 @@
 #	CPU_MODEL	QEMU CPU model of this boot (run-guest.sh --cpu)
 #	DISK		/dev/vda when run-guest.sh --disk attached a transfer
 #			disk, else empty
+#	TCG_THREAD	multi, or single when QEMU's TCG runs every vCPU in
+#			one host thread (CPUIDVIRT_TCG_THREAD, docs/testbed.md)
 
 : "${BIN:=/opt/cpuidvirt/bin}"
 : "${KVER:=$(uname -r)}"

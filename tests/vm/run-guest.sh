@@ -49,6 +49,8 @@
 # Environment: CPUIDVIRT_QEMU_CPU_FAULT=MODE boots QEMU with that
 # cpuid-fault value while the guest still expects --mode (used to prove
 # that a CPU without working faulting makes the self-check fail).
+# CPUIDVIRT_TCG_THREAD=single|multi picks QEMU's -accel tcg,thread=
+# (docs/testbed.md, "Cross-modifying code under multi-threaded TCG").
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=$top/tests/vm
@@ -85,6 +87,11 @@ while [ $# -gt 0 ]; do
 	*) echo "run-guest: unknown argument '$1'" >&2; usage ;;
 	esac
 done
+tcg_thread=${CPUIDVIRT_TCG_THREAD:-}
+case "$tcg_thread" in
+"" | single | multi) ;;
+*) echo "run-guest: CPUIDVIRT_TCG_THREAD=$tcg_thread: expected single or multi" >&2; exit 2 ;;
+esac
 case "$series" in 6.1|6.12|6.1-rt|6.12-rt|6.1-cloud|6.12-cloud|6.12-debug) ;;
 *) echo "run-guest: --kernel must be one of 6.1 6.12 6.1-rt 6.12-rt 6.1-cloud 6.12-cloud 6.12-debug" >&2; usage ;; esac
 case "$mode" in absent|working|lie-drop|lie-store) ;;
@@ -153,6 +160,7 @@ extra=()
 	echo "KFLAVOUR=$(case "$series" in *-*) echo "${series#*-}" ;; *) echo generic ;; esac)"
 	echo "SCENARIO_TIMEOUT=$stimeout"
 	echo "SKIP_SUBSTRATE=$nosub"
+	echo "TCG_THREAD=${tcg_thread:-multi}"
 	echo "CPU_MODEL=$cpu"
 	[ -z "$disk" ] || echo "DISK=/dev/vda"
 	if [ ${#cmds[@]} -gt 0 ]; then
@@ -212,7 +220,7 @@ fault=${CPUIDVIRT_QEMU_CPU_FAULT:-$mode}
 if [ $use_kvm = 1 ]; then
 	accel_args=(-enable-kvm -cpu host)
 else
-	accel_args=(-accel tcg -cpu "$cpu,cpuid-fault=$fault")
+	accel_args=(-accel "tcg${tcg_thread:+,thread=$tcg_thread}" -cpu "$cpu,cpuid-fault=$fault")
 fi
 [ $use_kvm = 0 ] || [ "$cpu" = Skylake-Client-v4 ] || die "--cpu $cpu needs TCG: drop --accel kvm"
 disk_args=()

@@ -67,9 +67,8 @@ sed 's/^/    # /' /tmp/lc-forks.out
 
 # A load that fails after every hook is in place (test build:
 # test_init_fail) undoes them all: modprobe fails with the injected error,
-# nothing is left loaded, and the module loads again. The same with a
-# thread hammering ARCH_SET_CPUID is tests/vm/hidden/module-initfail.sh
-# (see there why it is hidden).
+# nothing is left loaded, and the module loads again. The same with
+# threads in the module's stubs is module-initfail.
 t_exit "init failure injected: modprobe fails" 1 modprobe cpuidvirt test_init_fail=1
 t_match "modprobe says why" "Resource temporarily unavailable" "$T_OUT"
 t_check "module not left loaded" sh -c '! grep -q "^cpuidvirt " /proc/modules'
