@@ -2,6 +2,7 @@
 # mkinitramfs.sh --kernel KERNEL --conf BOOTCONF --out FILE.cpio
 #                [--module KO] [--scenario-file SH]... [--extra-module KO]...
 #                [--kroot DIR] [--bins DIR (default .cache/guest-bin)] [--criu]
+#                [--disk]
 # Assemble a test guest's root file system as a newc cpio, in two parts
 # that the kernel unpacks in turn:
 #  - base (cached in the machine-wide cache, tests/vm/cache.sh, under
@@ -12,15 +13,16 @@
 #    in, as in the debug kernel) plus cpuidvirt.ko
 #    (depmod'ed), cpuidctl with its closure, the guest test programs,
 #    lib.sh, every executable tests/vm/scenarios/*.sh, the extra scenario
-#    files given, the boot configuration and /init; virtio_blk.ko and
-#    its dependencies (the transfer disk of run-guest.sh --disk); the
+#    files given, the boot configuration and /init; with --disk,
+#    virtio_blk.ko and its dependencies (the transfer disk of run-guest.sh
+#    --disk; the debug kernel has no virtio, so no disk there); the
 #    host's cpuid tool; with --criu, Debian's criu (tests/vm/fetch-criu.sh)
 #    with its library closure and OpenSSL's libcrypto (for the migration
 #    workload, tests/guest/migload.c).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/vm/cache.sh"
-series= conf= out= ko= kroot= bins=$top/.cache/guest-bin criu=0
+series= conf= out= ko= kroot= bins=$top/.cache/guest-bin criu=0 disk=0
 extra=()
 xmods=()
 while [ $# -gt 0 ]; do
@@ -34,6 +36,7 @@ while [ $# -gt 0 ]; do
 	--scenario-file) extra+=("$2"); shift 2 ;;
 	--extra-module) xmods+=("$2"); shift 2 ;;
 	--criu) criu=1; shift ;;
+	--disk) disk=1; shift ;;
 	*) echo "mkinitramfs: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -200,8 +203,10 @@ done
 # The transfer disk (run-guest.sh --disk) is a virtio block device; the
 # PCI transport is not a dependency of the driver (built in on 6.12, a
 # module on 6.1).
-copy_kmod virtio_pci
-copy_kmod virtio_blk
+if [ $disk = 1 ]; then
+	copy_kmod virtio_pci
+	copy_kmod virtio_blk
+fi
 # What criu's kernel feature detection (kerndat, criu check) opens:
 # socket diagnostics, nftables (for network locking; libcrc32c needs a
 # crc32c algorithm, a soft dependency modinfo does not list), tun, veth.

@@ -202,7 +202,7 @@ if [ ${#cmds[@]} -gt 0 ]; then
 fi
 initrd=$work/initramfs.cpio
 "$vm/mkinitramfs.sh" --kernel "$series" --kroot "$kroot" --bins "$work/bin" --conf "$conf" --out "$initrd" \
-	${ko:+--module "$ko"} $criu "${extra[@]}" || die "initramfs build failed"
+	${ko:+--module "$ko"} $criu ${disk:+--disk} "${extra[@]}" || die "initramfs build failed"
 
 # KVM only when a probe boot proved it (tests/vm/kvm-probe.sh); the lying
 # and absent CPUs exist only in the patched TCG.
