@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Arming: which threads fault on CPUID, and keeping every CPU's
- * MSR_MISC_FEATURES_ENABLES bit 0 in step with its current thread.
+ * Arming: which threads fault on CPUID, and keeping every CPU's enable
+ * bit (cv_mech: MSR 0x140 bit 0) in step with its current thread.
  *
  * A thread should fault (TIF_NOCPUID) iff it is masked by a profile, or it
  * asked for faulting itself with arch_prctl(ARCH_SET_CPUID, 0), or it is
@@ -11,7 +11,7 @@
  * masked threads (EPERM) and answers their ARCH_GET_CPUID with what they
  * asked.
  *
- * The kernel flips bit 0 only when it switches between threads that differ
+ * The kernel flips the bit only when it switches between threads that differ
  * in TIF_NOCPUID, so after changing the flag of a thread that may be
  * running, every CPU is told to re-read its current thread's flag.
  */
@@ -107,18 +107,21 @@ bool cv_repair_stale(void)
 	return stale;
 }
 
-/* Preemption disabled: make this CPU's bit 0 match its current thread. */
+/*
+ * Preemption disabled: make this CPU's enable bit match its current
+ * thread. Read-modify-write: the MSR's other bits are not ours.
+ */
 void cv_resync_this_cpu(void)
 {
+	const struct cv_mech *m = cv_mech;
 	bool want = test_thread_flag(TIF_NOCPUID);
 	u64 v;
 
-	if (cv_rdmsr_safe(MSR_MISC_FEATURES_ENABLES, &v))
+	if (cv_rdmsr_safe(m->msr, &v))
 		return;
-	if (!!(v & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) == want)
+	if (!!(v & m->bit) == want)
 		return;
-	v ^= MSR_MISC_FEATURES_ENABLES_CPUID_FAULT;
-	cv_wrmsr_safe(MSR_MISC_FEATURES_ENABLES, v);
+	cv_wrmsr_safe(m->msr, v ^ m->bit);
 }
 
 static void cv_resync_ipi(void *unused)
@@ -223,6 +226,12 @@ static noinline long cv_prctl_ret0(void)
 	return 0;
 }
 
+static noinline long cv_prctl_enodev(void)
+{
+	cv_test_window(CV_WIN_STUB);
+	return -ENODEV;
+}
+
 /*
  * ARCH_SET_CPUID, done here rather than by the kernel after we return:
  * deciding "is this thread masked" and changing its flag must be one step
@@ -259,9 +268,6 @@ static int cv_prctl_pre(struct kprobe *kp, struct pt_regs *regs)
 
 	if (option != ARCH_GET_CPUID && option != ARCH_SET_CPUID)
 		return 0;
-	/* A kernel that answers ENODEV itself. */
-	if (!boot_cpu_has(X86_FEATURE_CPUID_FAULT))
-		return 0;
 
 	/*
 	 * Answered here every time, also while unloading (no profile exists
@@ -271,7 +277,13 @@ static int cv_prctl_pre(struct kprobe *kp, struct pt_regs *regs)
 	 * repatches this call site (our other kprobe coming or going) jumped
 	 * to address 0 (module-lifecycle's failed init).
 	 */
-	if (option == ARCH_SET_CPUID)
+	if (option == ARCH_SET_CPUID && !boot_cpu_has(X86_FEATURE_CPUID_FAULT))
+		/*
+		 * The kernel's answer where it did not detect faulting itself
+		 * (we probed it): nobody arms it, so "asked" stays empty.
+		 */
+		answer = cv_prctl_enodev;
+	else if (option == ARCH_SET_CPUID)
 		answer = cv_prctl_set_cpuid(arg);
 	else if (cv_profile_of(current))
 		/* What the task asked for, not the profile's faulting. */

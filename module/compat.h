@@ -26,4 +26,18 @@
 #define cv_wrmsr_safe(msr, v)	wrmsrl_safe(msr, v)
 #endif
 
+/*
+ * Linux 6.17 (commit 65f55a30176662ee, "x86/CPU/AMD: Add CPUID faulting
+ * support") added X86_FEATURE_GP_ON_USER_CPUID, and with it made
+ * set_cpuid_faulting(), which __switch_to_xtra() calls for TIF_NOCPUID,
+ * pick the MSR by CPU vendor: MSR 0x140 on Intel, HWCR bit 35 on AMD,
+ * nothing on others. Before it, MSR 0x140 on every vendor.
+ */
+#include <asm/cpufeatures.h>
+#ifdef X86_FEATURE_GP_ON_USER_CPUID
+#define CV_KERNEL_SWITCHES_BY_VENDOR	1
+#else
+#define CV_KERNEL_SWITCHES_BY_VENDOR	0
+#endif
+
 #endif /* CPUIDVIRT_COMPAT_H */

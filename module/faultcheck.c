@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Is CPUID faulting real? Fail closed: some hypervisors advertise it
- * (MSR_PLATFORM_INFO bit 31) but drop the enable bit, or keep the bit and
- * never trap. At load the bit is checked on every online CPU; the rest is
- * a behavioural selftest driven from user space, one CPU at a time. ATTACH
- * is refused until every online CPU has trapped.
+ * Is CPUID faulting real? First which mechanism this machine offers
+ * (docs/module.md, "Fault support"), then fail closed: some hypervisors
+ * advertise it but drop the enable bit, or keep the bit and never trap. At
+ * load the bit is checked on every online CPU; the rest is a behavioural
+ * selftest driven from user space, one CPU at a time. ATTACH is refused
+ * until every online CPU has trapped.
  */
 
 #include <linux/cpu.h>
@@ -28,6 +29,37 @@ static int cv_st_trapped_cpu = -1;
 static int cv_hotplug_cpu = -1;		/* last CPU onlined after a selftest */
 static int cv_cpuhp_state = -1;
 
+/* Intel's, which KVM and Xen also offer to guests of any CPU vendor. */
+static const struct cv_mech cv_mech_intel = {
+	.name = "Intel CPUID faulting (MSR 0x140)",
+	.msr = MSR_MISC_FEATURES_ENABLES,
+	.bit = MSR_MISC_FEATURES_ENABLES_CPUID_FAULT,
+};
+
+/* The mechanism in use; NULL while ABSENT. */
+const struct cv_mech *cv_mech;
+
+/* Why ABSENT, for STATUS. */
+enum cv_absent {
+	CV_ABSENT_NO_PINFO,
+	CV_ABSENT_PINFO_CLEAR,
+	CV_ABSENT_PINFO_NOT_SWITCHED,
+	CV_ABSENT_KERNEL_AMD,
+};
+
+static const char *const cv_absent_why[] = {
+	[CV_ABSENT_NO_PINFO] =
+		"no CPUID faulting: MSR_PLATFORM_INFO cannot be read (AMD CpuidUserDis is not supported yet)",
+	[CV_ABSENT_PINFO_CLEAR] =
+		"no CPUID faulting: MSR_PLATFORM_INFO bit 31 is clear (AMD CpuidUserDis is not supported yet)",
+	[CV_ABSENT_PINFO_NOT_SWITCHED] =
+		"MSR_PLATFORM_INFO bit 31 is set, but this kernel switches MSR 0x140 only on Intel CPUs: not supported yet",
+	[CV_ABSENT_KERNEL_AMD] =
+		"this kernel drives AMD CpuidUserDis (HWCR bit 35) itself, which this module does not support yet",
+};
+
+static enum cv_absent cv_absent = CV_ABSENT_NO_PINFO;
+
 enum cpuidvirt_fault_state cv_fault_state(void)
 {
 	return READ_ONCE(cv_state);
@@ -41,24 +73,68 @@ bool cv_faulting_usable(void)
 
 static void cv_check_stick(void *failed)
 {
+	const struct cv_mech *m = cv_mech;
 	u64 orig, v;
 
-	if (cv_rdmsr_safe(MSR_MISC_FEATURES_ENABLES, &orig) ||
-	    cv_wrmsr_safe(MSR_MISC_FEATURES_ENABLES,
-			  orig | MSR_MISC_FEATURES_ENABLES_CPUID_FAULT) ||
-	    cv_rdmsr_safe(MSR_MISC_FEATURES_ENABLES, &v))
+	if (cv_rdmsr_safe(m->msr, &orig) ||
+	    cv_wrmsr_safe(m->msr, orig | m->bit) ||
+	    cv_rdmsr_safe(m->msr, &v))
 		v = 0;
 	/* Interrupts are off: restoring the bit covers the current thread. */
-	cv_wrmsr_safe(MSR_MISC_FEATURES_ENABLES, orig);
-	if (!(v & MSR_MISC_FEATURES_ENABLES_CPUID_FAULT))
+	cv_wrmsr_safe(m->msr, orig);
+	if (!(v & m->bit))
 		cpumask_set_cpu(smp_processor_id(), failed);
+}
+
+/* MSR_PLATFORM_INFO bit 31, read ourselves: -ENODEV if there is no MSR. */
+static int cv_platform_info_fault(void)
+{
+	u64 v;
+
+	if (cv_rdmsr_safe(MSR_PLATFORM_INFO, &v))
+		return -ENODEV;
+	return !!(v & MSR_PLATFORM_INFO_CPUID_FAULT);
+}
+
+/*
+ * Which mechanism, and does the kernel's context switch keep its enable
+ * bit equal to the incoming thread's TIF_NOCPUID? The arming relies on
+ * that. Linux 6.1 and 6.12 set X86_FEATURE_CPUID_FAULT on Intel only, but
+ * their __switch_to_xtra() writes MSR 0x140 for TIF_NOCPUID on any vendor,
+ * so Intel-style faulting probed here (KVM offers it to AMD-vendor guests)
+ * works the same way. Kernels with AMD's CpuidUserDis
+ * (CV_KERNEL_SWITCHES_BY_VENDOR) switch MSR 0x140 only on Intel and HWCR
+ * on AMD: this module does not drive either there yet.
+ */
+static const struct cv_mech *cv_detect(void)
+{
+	int pinfo;
+
+	if (boot_cpu_has(X86_FEATURE_CPUID_FAULT)) {
+		if (!CV_KERNEL_SWITCHES_BY_VENDOR ||
+		    boot_cpu_data.x86_vendor == X86_VENDOR_INTEL)
+			return &cv_mech_intel;
+		cv_absent = CV_ABSENT_KERNEL_AMD;
+		return NULL;
+	}
+	pinfo = cv_platform_info_fault();
+	if (pinfo > 0 && !CV_KERNEL_SWITCHES_BY_VENDOR)
+		return &cv_mech_intel;
+	if (pinfo > 0)
+		cv_absent = CV_ABSENT_PINFO_NOT_SWITCHED;
+	else if (pinfo == 0)
+		cv_absent = CV_ABSENT_PINFO_CLEAR;
+	else
+		cv_absent = CV_ABSENT_NO_PINFO;
+	return NULL;
 }
 
 void cv_faultcheck_init(void)
 {
 	static struct cpumask failed;
 
-	if (!boot_cpu_has(X86_FEATURE_CPUID_FAULT)) {
+	cv_mech = cv_detect();
+	if (!cv_mech) {
 		cv_state = CPUIDVIRT_FAULT_ABSENT;
 		return;
 	}
@@ -81,43 +157,43 @@ unsigned int cv_cpus_verified(void)
 
 void cv_fault_reason(char *buf, size_t len)
 {
+	const char *mech = cv_mech ? cv_mech->name : "";
 	int cpu = READ_ONCE(cv_bad_cpu);
 
+	/* Every reason but ABSENT's starts with the mechanism's name. */
 	switch (cv_fault_state()) {
 	case CPUIDVIRT_FAULT_ABSENT:
-		snprintf(buf, len,
-			 "MSR_PLATFORM_INFO bit 31 is clear: this CPU/hypervisor has no CPUID faulting");
+		snprintf(buf, len, "%s", cv_absent_why[cv_absent]);
 		break;
 	case CPUIDVIRT_FAULT_LYING_NO_STICK:
 		snprintf(buf, len,
-			 "the CPUID-faulting enable bit does not stick on CPU %d: the hypervisor ignores MSR_MISC_FEATURES_ENABLES writes",
-			 cpu);
+			 "%s: the enable bit does not stick on CPU %d: writes to the MSR are ignored",
+			 mech, cpu);
 		break;
 	case CPUIDVIRT_FAULT_LYING_NO_TRAP:
 		if (cv_nr_profiles())
 			snprintf(buf, len,
-				 "CPUID did not trap on CPU %d: the %u attached profiles cannot be trusted; detach them",
-				 cpu, cv_nr_profiles());
+				 "%s: CPUID did not trap on CPU %d: the %u attached profiles cannot be trusted; detach them",
+				 mech, cpu, cv_nr_profiles());
 		else
 			snprintf(buf, len,
-				 "CPUID did not trap on CPU %d with faulting enabled: the hypervisor advertises CPUID faulting but does not implement it",
-				 cpu);
+				 "%s: CPUID did not trap on CPU %d with faulting enabled: advertised but not implemented",
+				 mech, cpu);
 		break;
 	case CPUIDVIRT_FAULT_UNVERIFIED:
 		if (READ_ONCE(cv_hotplug_cpu) >= 0)
 			snprintf(buf, len,
-				 "CPU %d came online after the selftest; verified on %u of %u CPUs: run `cpuidctl selftest`",
-				 READ_ONCE(cv_hotplug_cpu), cv_cpus_verified(),
-				 num_online_cpus());
+				 "%s: CPU %d came online after the selftest; %u of %u verified: run `cpuidctl selftest`",
+				 mech, READ_ONCE(cv_hotplug_cpu),
+				 cv_cpus_verified(), num_online_cpus());
 		else
 			snprintf(buf, len,
-				 "CPUID faulting is advertised but verified on %u of %u CPUs: run `cpuidctl selftest`",
-				 cv_cpus_verified(), num_online_cpus());
+				 "%s is advertised but verified on %u of %u CPUs: run `cpuidctl selftest`",
+				 mech, cv_cpus_verified(), num_online_cpus());
 		break;
 	case CPUIDVIRT_FAULT_VERIFIED:
-		snprintf(buf, len,
-			 "CPUID faulting verified on all %u online CPUs",
-			 num_online_cpus());
+		snprintf(buf, len, "%s verified on all %u online CPUs",
+			 mech, num_online_cpus());
 		break;
 	}
 }

@@ -119,6 +119,15 @@ void cv_kprobe_ipmodify_post(struct kprobe *kp, struct pt_regs *regs,
 			     unsigned long flags);
 
 /* faultcheck.c */
+
+/* A CPUID-faulting mechanism: the MSR bit that makes CPUID at CPL > 0 #GP. */
+struct cv_mech {
+	const char *name;	/* for STATUS and the log */
+	u32 msr;
+	u64 bit;
+};
+
+extern const struct cv_mech *cv_mech;	/* NULL while ABSENT */
 enum cpuidvirt_fault_state cv_fault_state(void);
 void cv_faultcheck_init(void);
 bool cv_faulting_usable(void);

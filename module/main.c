@@ -87,8 +87,9 @@ static int __init cv_init(void)
 		ret = cv_device_init();
 	if (ret)
 		goto err_unhook;
-	pr_info("version %s loaded, CPUID faulting state %d\n",
-		CPUIDVIRT_VERSION, cv_fault_state());
+	pr_info("version %s loaded, CPUID faulting state %d, mechanism: %s\n",
+		CPUIDVIRT_VERSION, cv_fault_state(),
+		cv_mech ? cv_mech->name : "none");
 	return 0;
 
 err_unhook:

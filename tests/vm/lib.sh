@@ -166,6 +166,15 @@ t_skip_all()
 	exit 0
 }
 
+# t_kernel_arms_cpuid: true if the kernel detected CPUID faulting itself
+# (the cpuid_fault flag), so that arch_prctl(ARCH_SET_CPUID) works. On an
+# AMD-vendor guest of 6.1/6.12 with Intel-style faulting the module probes
+# it itself and ARCH_SET_CPUID stays ENODEV (docs/module.md).
+t_kernel_arms_cpuid()
+{
+	grep -qw cpuid_fault /proc/cpuinfo
+}
+
 # t_cgroups_remove DIR...: detach any profile from each cgroup directory
 # and remove it, children first (list them before their parents). For a
 # scenario's cleanup; missing directories are fine.

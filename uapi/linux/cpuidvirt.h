@@ -120,7 +120,7 @@
 #define CPUIDVIRT_SELFTEST_SIGNATURE	0x43505556U	/* "VUPC" */
 
 enum cpuidvirt_fault_state {
-	CPUIDVIRT_FAULT_ABSENT		= 0, /* no MSR_PLATFORM_INFO bit 31 */
+	CPUIDVIRT_FAULT_ABSENT		= 0, /* no usable mechanism (see reason) */
 	CPUIDVIRT_FAULT_LYING_NO_STICK	= 1, /* enable bit does not read back */
 	CPUIDVIRT_FAULT_LYING_NO_TRAP	= 2, /* bit sticks, CPUID never traps */
 	CPUIDVIRT_FAULT_UNVERIFIED	= 3, /* bit sticks, selftest not run */

@@ -56,14 +56,21 @@ cleanup
 # Unload while a self-armed process keeps forking: every child inherits
 # its request and must keep getting SIGSEGV (the module's way out must not
 # touch flags; the walk window makes any walk at unload slow).
-$R armed-forks 6 >/tmp/lc-forks.out 2>&1 &
-forks=$!
-sleep 2
-t_race_windows 4 1000
-t_check "module unloads while a self-armed process forks" rmmod cpuidvirt
-wait $forks
-t_eq "every child forked across the unload got SIGSEGV from CPUID" 0 $?
-sed 's/^/    # /' /tmp/lc-forks.out
+# Where the kernel did not detect faulting itself nothing can self-arm.
+if t_kernel_arms_cpuid; then
+	$R armed-forks 6 >/tmp/lc-forks.out 2>&1 &
+	forks=$!
+	sleep 2
+	t_race_windows 4 1000
+	t_check "module unloads while a self-armed process forks" rmmod cpuidvirt
+	wait $forks
+	t_eq "every child forked across the unload got SIGSEGV from CPUID" 0 $?
+	sed 's/^/    # /' /tmp/lc-forks.out
+else
+	t_match "no kernel cpuid_fault: ARCH_SET_CPUID is ENODEV" \
+		"^get=1 set0=ENODEV set1=ENODEV get=1\$" "$($CV prctl)"
+	t_check "module unloads" rmmod cpuidvirt
+fi
 
 # A load that fails after every hook is in place (test build:
 # test_init_fail) undoes them all: modprobe fails with the injected error,
