@@ -216,7 +216,7 @@ static bool cv_handle_cpuid(struct pt_regs *regs, unsigned int len)
 		return true;
 	}
 
-	p = cv_profile_of(current);
+	p = cv_profile_of_current();
 	if (!p && !selftest) {
 		/*
 		 * While unloading every hook leaves the flag to the kernel,

@@ -75,6 +75,7 @@ void cv_stats_sum(struct cv_pcpu_stats *sum);
 int cv_profiles_init(void);
 void cv_profiles_exit(void);
 struct cv_profile *cv_profile_of(struct task_struct *t);
+struct cv_profile *cv_profile_of_current(void);
 int cv_attach(const struct cpuidvirt_attach *a);
 int cv_detach(const struct cpuidvirt_detach *d);
 int cv_list(struct cpuidvirt_list *l);

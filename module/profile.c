@@ -9,8 +9,11 @@
  */
 
 #include <linux/cgroup.h>
+#include <linux/hash.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/pid.h>
@@ -76,25 +79,123 @@ struct cv_profile *cv_profile_of(struct task_struct *t)
 	return p;
 }
 
+/*
+ * The #GP hook's shortcut for "which profile covers this cgroup": per CPU,
+ * a few (cgroup id, profile) pairs, valid for one generation of the table.
+ * ATTACH and DETACH bump the generation after changing the table, so a
+ * pair is only used if the walk that made it started after the last
+ * change that completed; one made while a change was under way is dropped
+ * by that change's bump. The profile a pair names stays valid for the
+ * caller's RCU section: DETACH frees it after synchronize_rcu(). A cgroup
+ * id is never reused (a freed struct cgroup may be), and a task that
+ * moves asks for its new cgroup; a new cgroup has a new id. The mapping
+ * cgroup -> nearest profiled ancestor changes only with the table. So a
+ * task at depth 32 walks 32 levels once per CPU and generation, then
+ * costs what depth 1 does.
+ */
+#define CV_EFF_SLOTS	8
+
+struct cv_eff {
+	u32 gen;
+	u64 cgroup_id;
+	struct cv_profile *p;
+};
+
+static DEFINE_PER_CPU(struct cv_eff[CV_EFF_SLOTS], cv_eff);
+static bool lookup_cache = true;
+module_param(lookup_cache, bool, 0644);
+MODULE_PARM_DESC(lookup_cache,
+		 "keep each CPU's cgroup -> profile lookups until profiles change (default Y); N walks every ancestor on every CPUID, as before (for benchmarks)");
+/* Starts at 1: a fresh slot (gen 0, id 0) never matches. */
+static atomic_t cv_profiles_gen = ATOMIC_INIT(1);
+
+/* After every change of the table, before the ioctl returns. */
+static void cv_profiles_changed(void)
+{
+	/* Pairs with cv_profile_of_current(): the change, then the bump. */
+	smp_mb__before_atomic();
+	atomic_inc(&cv_profiles_gen);
+}
+
+/* cv_profile_of(current), preemption disabled (the #GP hook). */
+struct cv_profile *cv_profile_of_current(void)
+{
+	struct task_struct *t = current;
+	struct cv_eff *e;
+	struct cgroup *cgrp;
+	u32 gen;
+	u64 id;
+
+	if (!READ_ONCE(cv_nr) || (t->flags & PF_KTHREAD))
+		return NULL;
+	if (!READ_ONCE(lookup_cache))
+		return cv_profile_of(t);
+	gen = atomic_read(&cv_profiles_gen);
+	/* Pairs with cv_profiles_changed(): gen, then the table. */
+	smp_rmb();
+	rcu_read_lock();
+	cgrp = task_dfl_cgroup(t);
+	id = cgroup_id(cgrp);
+	rcu_read_unlock();
+	e = this_cpu_ptr(&cv_eff[hash_64(id, ilog2(CV_EFF_SLOTS))]);
+	if (e->gen == gen && e->cgroup_id == id)
+		return e->p;
+	e->gen = gen;
+	e->cgroup_id = id;
+	e->p = cv_profile_of(t);
+	return e->p;
+}
+
+static int cv_rule_cmp(const void *a, const void *b)
+{
+	const struct cpuidvirt_rule *x = a, *y = b;
+	u32 xany = x->flags & CPUIDVIRT_RULE_ANY_SUBLEAF;
+	u32 yany = y->flags & CPUIDVIRT_RULE_ANY_SUBLEAF;
+
+	if (x->leaf != y->leaf)
+		return x->leaf < y->leaf ? -1 : 1;
+	if (xany != yany)
+		return xany ? 1 : -1;
+	if (x->subleaf != y->subleaf)
+		return x->subleaf < y->subleaf ? -1 : 1;
+	return 0;
+}
+
+/* The first rule not ordered before key (cv_rule_cmp()'s order). */
+static u32 cv_rule_lower(const struct cv_rules *r,
+			 const struct cpuidvirt_rule *key)
+{
+	u32 lo = 0, hi = r->nr, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cv_rule_cmp(&r->rule[mid], key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The rule for (leaf, subleaf): its exact rule, else the leaf's
+ * ANY_SUBLEAF rule. Two binary searches, O(log n) for up to 256 rules.
+ */
 static const struct cpuidvirt_rule *cv_rule_find(const struct cv_rules *r,
 						 u32 leaf, u32 subleaf)
 {
-	const struct cpuidvirt_rule *any = NULL;
+	struct cpuidvirt_rule key = { .leaf = leaf, .subleaf = subleaf };
 	u32 i;
 
-	for (i = 0; i < r->nr; i++) {
-		const struct cpuidvirt_rule *x = &r->rule[i];
-
-		if (x->leaf < leaf)
-			continue;
-		if (x->leaf > leaf)
-			break;
-		if (x->flags & CPUIDVIRT_RULE_ANY_SUBLEAF)
-			any = x;
-		else if (x->subleaf == subleaf)
-			return x;
-	}
-	return any;
+	i = cv_rule_lower(r, &key);
+	if (i < r->nr && !cv_rule_cmp(&r->rule[i], &key))
+		return &r->rule[i];
+	key.flags = CPUIDVIRT_RULE_ANY_SUBLEAF;
+	key.subleaf = 0;
+	i = cv_rule_lower(r, &key);
+	if (i < r->nr && !cv_rule_cmp(&r->rule[i], &key))
+		return &r->rule[i];
+	return NULL;
 }
 
 /*
@@ -135,21 +236,6 @@ void cv_rules_apply(const struct cv_rules *r, u32 leaf, u32 subleaf,
 		return;
 	for (i = 0; i < CPUIDVIRT_NR_REGS; i++)
 		out[i] = (out[i] & rule->and[i]) | rule->or[i];
-}
-
-static int cv_rule_cmp(const void *a, const void *b)
-{
-	const struct cpuidvirt_rule *x = a, *y = b;
-	u32 xany = x->flags & CPUIDVIRT_RULE_ANY_SUBLEAF;
-	u32 yany = y->flags & CPUIDVIRT_RULE_ANY_SUBLEAF;
-
-	if (x->leaf != y->leaf)
-		return x->leaf < y->leaf ? -1 : 1;
-	if (xany != yany)
-		return xany ? 1 : -1;
-	if (x->subleaf != y->subleaf)
-		return x->subleaf < y->subleaf ? -1 : 1;
-	return 0;
 }
 
 /* Copy, validate and sort the rules of an ATTACH; errnos as in the uapi. */
@@ -271,6 +357,7 @@ int cv_attach(const struct cpuidvirt_attach *a)
 	/* A profile pins the module: no rmmod while a cgroup is masked. */
 	__module_get(THIS_MODULE);
 	WRITE_ONCE(cv_nr, cv_nr + 1);
+	cv_profiles_changed();
 	/* Every thread in scope is masked, on every CPU, when we return. */
 	cv_sync_all();
 	mutex_unlock(&cv_profiles_lock);
@@ -321,6 +408,7 @@ int cv_detach(const struct cpuidvirt_detach *d)
 				       cv_profile_params));
 	list_del(&p->list);
 	WRITE_ONCE(cv_nr, cv_nr - 1);
+	cv_profiles_changed();
 	/* Nobody covered only by this profile faults when we return. */
 	cv_sync_all();
 	mutex_unlock(&cv_profiles_lock);
