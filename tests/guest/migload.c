@@ -18,7 +18,9 @@
  * SIGUSR1 makes the next tick call, for the first time, a libc function
  * (strtod) through its PLT (lazy binding: glibc's _dl_runtime_resolve
  * saves the vector registers with XSAVE into a stack area sized from
- * CPUID 0xd at start-up) and append "bound strtod=27" to OUTFILE, then
+ * CPUID 0xd at start-up) and append "bound strtod=27 smashed N" to
+ * OUTFILE (N: bytes of the calling frame the binding changed, 0 unless
+ * XSAVE overflowed glibc's area), then
  * "cpuid7 ebx=X ecx=Y" as CPUID answers now (after a restore: through
  * the destination's profile, if any). Used after a restore on a CPU with
  * a larger XSAVE area.
@@ -51,9 +53,24 @@ static void on_usr1(int sig)
 static const char *volatile late_arg = "27";
 
 /* strtod's first call, through the PLT. */
-__attribute__((noinline)) static double late_bind(void)
+/*
+ * strtod's first call, through the PLT, from a frame that is all guard:
+ * glibc's trampoline XSAVEs below our stack pointer into an area sized at
+ * start-up; whatever it writes past that area lands in the guard (the
+ * 64 to 160 bytes above our stack pointer). Returns how many guard bytes
+ * changed.
+ */
+__attribute__((noinline)) static int late_bind(double *d)
 {
-	return strtod(late_arg, NULL);
+	volatile unsigned char guard[512];
+	int i, n = 0;
+
+	for (i = 0; i < (int)sizeof(guard); i++)
+		guard[i] = 0xa5;
+	*d = strtod(late_arg, NULL);
+	for (i = 0; i < (int)sizeof(guard); i++)
+		n += guard[i] != 0xa5;
+	return n;
 }
 
 __attribute__((target("avx2")))
@@ -156,10 +173,13 @@ static int run(const char *path)
 	signal(SIGUSR1, on_usr1);
 	for (n = 0;; n++) {
 		if (bind_now == 1) {
-			bind_now = 2;
 			unsigned int a, b, c, d;
+			double v;
+			int smashed;
 
-			len = snprintf(line, sizeof(line), "bound strtod=%.0f\n", late_bind());
+			bind_now = 2;
+			smashed = late_bind(&v);
+			len = snprintf(line, sizeof(line), "bound strtod=%.0f smashed %d\n", v, smashed);
 			if (write(fd, line, len) != len)
 				return 1;
 			__cpuid_count(7, 0, a, b, c, d);

@@ -23,9 +23,11 @@
 #                             one id per line: KERNEL-mig-TAG, for each
 #                             kernel of $KERNELS in MIG_KERNELS when $MODES
 #                             has working: feature (Skylake-Client-v4 ->
-#                             SandyBridge under their lcd profile) and
+#                             SandyBridge under their lcd profile),
 #                             feature-control (the same without the
-#                             profile); run ID writes
+#                             profile), xsave and xsave-control (the same
+#                             to max, whose XSAVE area is larger); run ID
+#                             writes
 #                             build/results/vm-KERNEL-working-mig-TAG-A.tap
 #                             and -B.tap
 #   matrix.sh --mig-args ID   migrate.sh's arguments for migration run ID
@@ -44,9 +46,9 @@ set -uo pipefail
 DEFAULT_KERNELS="6.12-debug 6.1 6.12 6.1-rt 6.12-rt 6.1-cloud"
 MODE_LIST="absent working lie-drop lie-store"
 FLAVOUR_MODES="working"
-# The migration pairs: 4 short boots (about 60 s each) per kernel.
+# The migration pairs: 8 short boots (about 30-60 s each) per kernel.
 MIG_KERNELS="6.12"
-MIG_TAGS="feature feature-control"
+MIG_TAGS="feature feature-control xsave xsave-control"
 # The AMD boots (issue 11): an AMD CPU model under the Intel-style modes
 # (as KVM emulates them on any host) and AMD's own CpuidUserDis.
 AMD_CPU=EPYC-Milan AMD_TAG=epyc
@@ -82,8 +84,10 @@ case "${1:-}" in
 	*) die "'$2' is not a migration id KERNEL-mig-TAG (tags: $MIG_TAGS)" ;;
 	esac
 	case "$t" in
-	*-control) echo "--kernel $k --variant none --tag $t" ;;
-	*) echo "--kernel $k --variant profile --tag $t" ;;
+	feature) echo "--kernel $k --variant profile --tag $t" ;;
+	feature-control) echo "--kernel $k --variant none --tag $t" ;;
+	xsave) echo "--kernel $k --to max,vendor=GenuineIntel --variant profile --restore-default --tag $t" ;;
+	xsave-control) echo "--kernel $k --to max,vendor=GenuineIntel --variant none --control xsave --tag $t" ;;
 	esac
 	exit 0 ;;
 ""|--migrations) ;;

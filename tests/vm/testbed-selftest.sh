@@ -144,8 +144,8 @@ out=$("$vm/matrix.sh" --split 6.12-amd-native 2>&1)
 expect "matrix.sh --split: an AMD mode without the -epyc suffix is no boot id" 1 $? "$out" 'is not a boot id'
 out=$(env -u KERNELS -u MODES "$vm/matrix.sh" --migrations 2>&1)
 rc=$?
-expect "matrix.sh --migrations: the default has the feature run and its control on 6.12" 0 $rc "$(echo $out)" \
-	'^6\.12-mig-feature 6\.12-mig-feature-control$'
+expect "matrix.sh --migrations: the default has the feature and XSAVE runs and their controls on 6.12" 0 $rc "$(echo $out)" \
+	'^6\.12-mig-feature 6\.12-mig-feature-control 6\.12-mig-xsave 6\.12-mig-xsave-control$'
 out=$(KERNELS='6.1 6.12' MODES='absent' "$vm/matrix.sh" --migrations 2>&1)
 expect "matrix.sh --migrations: none without the working mode" 0 $? "$out" '!mig'
 out=$("$vm/matrix.sh" --mig-args 6.12-mig-feature-control 2>&1)

@@ -36,6 +36,13 @@ in_cg() { sh -c "echo \$\$ >$CG/cgroup.procs && exec \"\$@\"" sh "$@"; }
 in_cg $LDSO --help | sed -n '/glibc-hwcaps directories/,$p' >$M/A-hwcaps.txt
 in_cg $LDSO --list-diagnostics | grep -E 'xsave_state_size|features\[0x1\]\.active\[0x1\]' >$M/A-ldso.txt
 sed 's/^/    # A: /' $M/A-hwcaps.txt $M/A-ldso.txt
+# With an xsavearea in the profile glibc sizes its lazy-binding XSAVE
+# area from it: ALIGN_UP(N + 64, 64) (64: the registers it saves first).
+xa=$(sed -n 's/^xsavearea \([0-9]*\).*/\1/p' $M/lcd.profile)
+if [ "$variant" = profile ] && [ -n "$xa" ]; then
+	t_match "glibc in $CG sizes its XSAVE area from the profile's xsavearea $xa" \
+		"xsave_state_size=$(printf '0x%x' $(((xa + 64 + 63) / 64 * 64)))\$" "$(cat $M/A-ldso.txt)"
+fi
 
 # criu restores the pid: start far above what boot B's own processes
 # use, or B may have it taken ("Can't fork for 223: File exists").
