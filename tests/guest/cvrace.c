@@ -20,12 +20,10 @@
  *   cvrace armed-forks SECS  self-armed, forks children that each check
  *                            for 40 ms that CPUID still raises SIGSEGV
  *                            (run across rmmod)
- *   cvrace prctl-loop SECS [THREADS [HOGS]]
+ *   cvrace prctl-loop SECS [THREADS]
  *                            ARCH_SET_CPUID(1) in a loop in THREADS
  *                            threads (default 1): threads in the module's
- *                            answer stubs during a failed init; with HOGS
- *                            busy threads beside them they run SCHED_IDLE,
- *                            so they are preempted inside the stubs)
+ *                            answer stubs during a failed init
  *   cvrace list-uffd CG      LIST into a userfaultfd page that stays
  *                            missing; meanwhile ATTACH/DETACH of CG, QUERY
  *                            and STATUS must complete (exit 0), then the
@@ -710,17 +708,13 @@ static int armed_forks(int secs)
 /* ARCH_SET_CPUID(1) in a loop for SECS seconds; every call must succeed. */
 struct prctl_loop_arg {
 	time_t end;
-	int idle;		/* SCHED_IDLE: preempted for long, also in the stubs */
 	unsigned long calls, failed;
 };
 
 static void *prctl_loop_thread(void *p)
 {
 	struct prctl_loop_arg *a = p;
-	struct sched_param sp = { 0 };
 
-	if (a->idle && sched_setscheduler(0, SCHED_IDLE, &sp))
-		a->failed++;
 	while (time(NULL) < a->end) {
 		if (arch_prctl(ARCH_SET_CPUID, 1))
 			a->failed++;
@@ -729,39 +723,21 @@ static void *prctl_loop_thread(void *p)
 	return NULL;
 }
 
-static void *hog_thread(void *p)
-{
-	time_t end = *(time_t *)p;
-
-	while (time(NULL) < end)
-		;
-	return NULL;
-}
-
-/*
- * THREADS threads loop ARCH_SET_CPUID(1); with HOGS > 0 they run at
- * SCHED_IDLE next to HOGS busy threads, so that on a preemptible kernel a
- * thread is often preempted inside the module's answer stub and stays off
- * the CPU for long: a module that freed its stubs under it would oops.
- */
-static int prctl_loop(int secs, int threads, int hogs)
+/* THREADS threads loop ARCH_SET_CPUID(1) for SECS seconds. */
+static int prctl_loop(int secs, int threads)
 {
 	struct prctl_loop_arg a[16] = { 0 };
-	pthread_t t[16], h[16];
+	pthread_t t[16];
 	time_t end = time(NULL) + secs;
 	unsigned long calls = 0, failed = 0;
 	int i;
 
-	if (threads < 1 || threads > 16 || hogs < 0 || hogs > 16)
-		{ fprintf(stderr, "prctl-loop: 1-16 threads, 0-16 hogs\n"); return 2; }
-	for (i = 0; i < hogs; i++) {
-		errno = pthread_create(&h[i], NULL, hog_thread, &end);
-		if (errno)
-			die("pthread_create");
+	if (threads < 1 || threads > 16) {
+		fprintf(stderr, "prctl-loop: 1-16 threads\n");
+		return 2;
 	}
 	for (i = 0; i < threads; i++) {
 		a[i].end = end;
-		a[i].idle = hogs > 0;
 		errno = pthread_create(&t[i], NULL, prctl_loop_thread, &a[i]);
 		if (errno)
 			die("pthread_create");
@@ -771,10 +747,7 @@ static int prctl_loop(int secs, int threads, int hogs)
 		calls += a[i].calls;
 		failed += a[i].failed;
 	}
-	for (i = 0; i < hogs; i++)
-		pthread_join(h[i], NULL);
-	printf("calls=%lu failed=%lu threads=%d hogs=%d\n", calls, failed,
-	       threads, hogs);
+	printf("calls=%lu failed=%lu threads=%d\n", calls, failed, threads);
 	return failed || !calls ? 1 : 0;
 }
 
@@ -925,9 +898,8 @@ int main(int argc, char **argv)
 		return selftest_empty();
 	if (argc == 3 && !strcmp(argv[1], "armed-forks"))
 		return armed_forks(atoi(argv[2]));
-	if (argc >= 3 && argc <= 5 && !strcmp(argv[1], "prctl-loop"))
-		return prctl_loop(atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 1,
-				  argc > 4 ? atoi(argv[4]) : 0);
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "prctl-loop"))
+		return prctl_loop(atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 1);
 	if (argc == 3 && !strcmp(argv[1], "forks"))
 		return forks(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "exec-chain"))
