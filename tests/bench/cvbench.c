@@ -435,7 +435,36 @@ static void sigsegv_note(int sig, siginfo_t *si, void *uc_)
 /* ------------------------------------------------------------------ */
 /* Latency loops                                                       */
 
-enum lat_mode { LAT_CPUID, LAT_SIGNAL, LAT_SGDT, LAT_GETPPID };
+enum lat_mode { LAT_CPUID, LAT_SIGNAL, LAT_SGDT, LAT_GETPPID, LAT_PIPE };
+
+/* The pipe ping-pong partner (LAT_PIPE): echoes each byte back. */
+static int pipe_to = -1, pipe_from = -1;
+
+static void pipe_partner_start(int cpu)
+{
+	int a[2], b[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(a) || pipe(b))
+		die("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!pid) {
+		pin_cpu(cpu);
+		close(a[1]);
+		close(b[0]);
+		while (read(a[0], &c, 1) == 1)
+			if (write(b[1], &c, 1) != 1)
+				break;
+		_exit(0);
+	}
+	close(a[0]);
+	close(b[1]);
+	pipe_to = a[1];
+	pipe_from = b[0];
+}
 
 struct __attribute__((packed)) dtr {
 	uint16_t limit;
@@ -481,6 +510,16 @@ static double batch_once(enum lat_mode m, int reps, int ops,
 		for (i = 0; i < ops; i++)
 			syscall(SYS_getppid);
 		break;
+	case LAT_PIPE: {
+		/* One op: a byte there and back, two context switches. */
+		char c = 'p';
+
+		for (i = 0; i < ops; i++)
+			if (write(pipe_to, &c, 1) != 1 ||
+			    read(pipe_from, &c, 1) != 1)
+				die("ping-pong: %s", strerror(errno));
+		break;
+	}
 	}
 	t1 = now_ns();
 	return (double)(t1 - t0) / ops;
@@ -498,10 +537,33 @@ struct lat {
 	int checks;		/* answer checks made */
 	struct regs last[NR_LEAVES];
 	uint64_t cgid;
-	uint64_t emulated, stale, foreign;
+	uint64_t emulated, stale, foreign, real;
 	int64_t prof;		/* profile counter delta, -1 if unknown */
 	double *s;
+	int nparams;		/* p=NAME=VALUE: module parameters per batch */
+	char *param[4];
 };
+
+/*
+ * Set this row's module parameters (p=NAME=VALUE) before each of its
+ * batches, outside the timing: rows with different settings can take
+ * turns (the old path, native_cache=0, next to the new one).
+ */
+static void lat_params(struct lat *l)
+{
+	char path[256], *eq;
+	int i, fd;
+
+	for (i = 0; i < l->nparams; i++) {
+		eq = strchr(l->param[i], '=');
+		snprintf(path, sizeof(path), "/sys/module/cpuidvirt/parameters/%.*s",
+			 (int)(eq - l->param[i]), l->param[i]);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, eq + 1, strlen(eq + 1)) < 0)
+			die("%s: %s", path, strerror(errno));
+		close(fd);
+	}
+}
 
 static int lat_setup(struct lat *l, const char *mode)
 {
@@ -513,8 +575,10 @@ static int lat_setup(struct lat *l, const char *mode)
 		l->m = LAT_SGDT;
 	else if (!strcmp(mode, "getppid"))
 		l->m = LAT_GETPPID;
+	else if (!strcmp(mode, "pipe"))
+		l->m = LAT_PIPE;
 	else
-		die("unknown latency mode '%s' (cpuid, signal, sgdt, getppid)",
+		die("unknown latency mode '%s' (cpuid, signal, sgdt, getppid, pipe)",
 		    mode);
 	if (!l->reps)
 		l->reps = opt_reps;
@@ -525,6 +589,8 @@ static int lat_setup(struct lat *l, const char *mode)
 
 	pin_cpu(opt_cpu);
 	capture_native();
+	if (l->m == LAT_PIPE)
+		pipe_partner_start(opt_cpu);
 
 	if (l->m == LAT_SIGNAL) {
 		struct sigaction sa;
@@ -575,6 +641,7 @@ static int lat_setup(struct lat *l, const char *mode)
 		l->bad += check_answers(l->masked, l->row, "before warm-up") > 0;
 		l->checks++;
 	}
+	lat_params(l);
 	for (int i = 0; i < opt_warmup; i++)
 		batch_once(l->m, l->reps, l->ops, l->last);
 	return 0;
@@ -585,6 +652,7 @@ static void lat_batch(struct lat *l)
 	struct cpuidvirt_status st0, st1;
 	int64_t p0 = -1, p1 = -1;
 
+	lat_params(l);
 	if (l->counters) {
 		if (dev_status(&st0))
 			die("STATUS: %s", strerror(errno));
@@ -609,6 +677,7 @@ static void lat_batch(struct lat *l)
 		l->emulated += st1.emulated - st0.emulated;
 		l->stale += st1.stale_repaired - st0.stale_repaired;
 		l->foreign += st1.foreign - st0.foreign;
+		l->real += st1.real_cpuids - st0.real_cpuids;
 		if (l->prof >= 0) {
 			p1 = profile_emulated(l->cgid);
 			if (p0 < 0 || p1 < 0)
@@ -640,10 +709,11 @@ static int lat_report(struct lat *l)
 		if (dev_status(&st))
 			die("STATUS: %s", strerror(errno));
 		n += snprintf(extra + n, sizeof(extra) - n,
-			      "%semulated=%llu stale=%llu foreign=%llu profiles=%u",
+			      "%semulated=%llu stale=%llu foreign=%llu real=%llu profiles=%u",
 			      n ? " " : "", (unsigned long long)l->emulated,
 			      (unsigned long long)l->stale,
-			      (unsigned long long)l->foreign, st.nr_profiles);
+			      (unsigned long long)l->foreign,
+			      (unsigned long long)l->real, st.nr_profiles);
 		if (l->prof >= 0)
 			n += snprintf(extra + n, sizeof(extra) - n,
 				      " prof_emulated=%lld", (long long)l->prof);
@@ -680,7 +750,7 @@ static int cmd_lat(const char *mode)
 }
 
 /*
- * multi ROW:MODE[:CGROUP][:k|kk][:m][:r=REPS]...
+ * multi ROW:MODE[:CGROUP][:k|kk][:m][:r=REPS][:p=PARAM=VALUE]...
  * One worker process per row, all pinned to the same CPU; the parent hands
  * out batches round-robin, so every row sees the same (TCG, shared host)
  * conditions over time and their ratios stay meaningful under load.
@@ -716,6 +786,9 @@ static int cmd_multi(int argc, char **argv)
 				opt_masked = 1;
 			else if (!strncmp(tok, "r=", 2))
 				l.reps = parse_int(tok + 2, 1);
+			else if (!strncmp(tok, "p=", 2) && strchr(tok + 2, '=') &&
+				 l.nparams < 4)
+				l.param[l.nparams++] = tok + 2;
 			else
 				die("bad row option '%s' in '%s'", tok, argv[i]);
 		}
@@ -1012,6 +1085,151 @@ static int cmd_threads(const char *dir, int nthreads)
 }
 
 /* ------------------------------------------------------------------ */
+/* Concurrency: CPUID batches on 1, 2, 4... CPUs at the same time       */
+
+#define CONC_MAX	8
+
+static pthread_mutex_t conc_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t conc_cond = PTHREAD_COND_INITIALIZER;
+static int conc_gen, conc_k, conc_c, conc_done, conc_quit, conc_record;
+static double *conc_samp[CONC_MAX];
+static int conc_cnt[CONC_MAX], conc_wrong[CONC_MAX];
+static struct regs conc_want;	/* leaf 7.0 as the profile shows it */
+
+/* Thread idx, pinned to CPU idx: one batch whenever idx < conc_k. */
+static void *conc_main(void *arg)
+{
+	int idx = (int)(long)arg, gen = 0, k, c, rec;
+	struct regs last[NR_LEAVES];
+	double t;
+
+	pin_cpu(idx);
+	for (;;) {
+		pthread_mutex_lock(&conc_lock);
+		while (conc_gen == gen && !conc_quit)
+			pthread_cond_wait(&conc_cond, &conc_lock);
+		if (conc_quit) {
+			pthread_mutex_unlock(&conc_lock);
+			return NULL;
+		}
+		gen = conc_gen;
+		k = conc_k;
+		c = conc_c;
+		rec = conc_record;
+		pthread_mutex_unlock(&conc_lock);
+		if (idx >= k)
+			continue;
+		t = batch_once(LAT_CPUID, opt_reps, opt_reps * (int)NR_LEAVES, last);
+		pthread_mutex_lock(&conc_lock);
+		if (rec)
+			conc_samp[c][conc_cnt[c]++] = t;
+		conc_wrong[c] += !!memcmp(&last[2], &conc_want, sizeof(conc_want));
+		conc_done++;
+		pthread_cond_broadcast(&conc_cond);
+		pthread_mutex_unlock(&conc_lock);
+	}
+}
+
+/* Configuration c: K threads run one batch each, at the same time. */
+static void conc_round(int c, int k, int record)
+{
+	pthread_mutex_lock(&conc_lock);
+	conc_k = k;
+	conc_c = c;
+	conc_record = record;
+	conc_done = 0;
+	conc_gen++;
+	pthread_cond_broadcast(&conc_cond);
+	while (conc_done < k)
+		pthread_cond_wait(&conc_cond, &conc_lock);
+	pthread_mutex_unlock(&conc_lock);
+}
+
+/*
+ * conc DIR K...: this process moves into DIR (profiled), starts max(K)
+ * threads, thread i pinned to CPU i, and per batch round runs each
+ * configuration in turn: K threads each time one batch of CPUIDs at
+ * once. Rows conc_K: per-CPUID cost over all threads' batches, with the
+ * module's emulated and real-CPUID counters over the rows' rounds.
+ */
+static int cmd_conc(const char *dir, int nk, char **ks)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t emu[CONC_MAX] = { 0 }, real[CONC_MAX] = { 0 };
+	struct cpuidvirt_status st0, st1;
+	int k[CONC_MAX], maxk = 0, c, b, ret = 0;
+	pthread_t th[CONC_MAX];
+	char row[32], extra[256];
+	long i;
+
+	if (nk > CONC_MAX)
+		die("at most %d configurations", CONC_MAX);
+	if (dev_open() < 0)
+		die("open %s: %s", DEV_PATH, strerror(errno));
+	for (c = 0; c < nk; c++) {
+		k[c] = parse_int(ks[c], 1);
+		if (k[c] > CONC_MAX)
+			die("at most %d threads", CONC_MAX);
+		if (k[c] > ncpu) {
+			snprintf(row, sizeof(row), "conc_%d", k[c]);
+			skip(row, "fewer_cpus");
+			k[c] = 0;
+			continue;
+		}
+		if (k[c] > maxk)
+			maxk = k[c];
+		conc_samp[c] = calloc((size_t)opt_batches * k[c], sizeof(double));
+		if (!conc_samp[c])
+			die("out of memory");
+	}
+	pin_cpu(0);
+	capture_native();
+	conc_want = expected(2, 1);
+	enter_cgroup(dir);
+	for (i = 0; i < maxk; i++)
+		if (pthread_create(&th[i], NULL, conc_main, (void *)i))
+			die("pthread_create");
+	for (b = 0; b < opt_warmup; b++)
+		for (c = 0; c < nk; c++)
+			if (k[c])
+				conc_round(c, k[c], 0);
+	for (b = 0; b < opt_batches; b++)
+		for (c = 0; c < nk; c++) {
+			if (!k[c])
+				continue;
+			if (dev_status(&st0))
+				die("STATUS: %s", strerror(errno));
+			conc_round(c, k[c], 1);
+			if (dev_status(&st1))
+				die("STATUS: %s", strerror(errno));
+			emu[c] += st1.emulated - st0.emulated;
+			real[c] += st1.real_cpuids - st0.real_cpuids;
+		}
+	pthread_mutex_lock(&conc_lock);
+	conc_quit = 1;
+	pthread_cond_broadcast(&conc_cond);
+	pthread_mutex_unlock(&conc_lock);
+	for (i = 0; i < maxk; i++)
+		pthread_join(th[i], NULL);
+	for (c = 0; c < nk; c++) {
+		if (!k[c])
+			continue;
+		snprintf(row, sizeof(row), "conc_%d", k[c]);
+		snprintf(extra, sizeof(extra),
+			 "threads=%d answers=%s checks=%d wrong=%d emulated=%llu real=%llu",
+			 k[c], conc_wrong[c] ? "wrong" : "ok", conc_cnt[c], conc_wrong[c],
+			 (unsigned long long)emu[c], (unsigned long long)real[c]);
+		report(row, conc_samp[c], conc_cnt[c], opt_reps * (int)NR_LEAVES, extra);
+		if (conc_wrong[c]) {
+			fprintf(stderr, "cvbench: %s: %d batches answered leaf 7 other than the profile\n",
+				row, conc_wrong[c]);
+			ret = EXIT_CHECK;
+		}
+	}
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
 /* Small helpers for the guest script                                  */
 
 static int cmd_status(void)
@@ -1065,8 +1283,10 @@ static void usage(void)
 {
 	fputs("usage: cvbench [OPTIONS] COMMAND [ARGS]\n"
 	      "commands:\n"
-	      "  lat cpuid|signal|sgdt|getppid   latency per operation\n"
-	      "  multi ROW:MODE[:CGROUP][:k|kk][:m][:r=REPS]...  latency rows taking turns\n"
+	      "  lat cpuid|signal|sgdt|getppid|pipe   latency per operation\n"
+	      "  multi ROW:MODE[:CGROUP][:k|kk][:m][:r=REPS][:p=PARAM=VAL]...  latency rows\n"
+	      "                                  taking turns (p=: module parameter per batch)\n"
+	      "  conc CGROUP N...                CPUID cost with N threads on N CPUs at once\n"
 	      "  startup PROG ROW:CGROUP...      fork+exec+exit of PROG, rows taking turns\n"
 	      "  attach DIR                      attach the bench profile to DIR\n"
 	      "  mkprofiles ROOT COUNT           COUNT cgroups under ROOT, each profiled\n"
@@ -1146,6 +1366,8 @@ int main(int argc, char **argv)
 		return cmd_mkprofiles(argv[1], parse_int(argv[2], 0));
 	if (!strcmp(argv[0], "threads") && argc == 3)
 		return cmd_threads(argv[1], parse_int(argv[2], 1));
+	if (!strcmp(argv[0], "conc") && argc >= 3)
+		return cmd_conc(argv[1], argc - 2, argv + 2);
 	if (!strcmp(argv[0], "status") && argc == 1)
 		return cmd_status();
 	if (!strcmp(argv[0], "selftest") && argc == 1)

@@ -105,6 +105,13 @@ function fld(k, r, key) {
 	return ((k, r, key) in b) ? b[k, r, key] : "?"
 }
 
+# real / emulated counted around a row's own batches.
+function perop(k, r) {
+	if (fld(k, r, "real") == "?" || fld(k, r, "emulated") + 0 == 0)
+		return "n/a"
+	return sprintf("%.4f", fld(k, r, "real") / fld(k, r, "emulated"))
+}
+
 function row(label, r,    k, line) {
 	line = "| " label
 	for (k = 1; k <= nk; k++)
@@ -193,6 +200,14 @@ END {
 	row("3. ATTACH to a cgroup with " nt " threads, until all are masked", "attach_threads")
 	row("4. CPUID of an unmasked task, 1 profile elsewhere", "unmasked_1")
 	row("4. CPUID of an unmasked task, " np " profiles elsewhere", "unmasked_10k")
+	row("5. CPUID emulated, path before issue 13 (no native-answer cache, ancestor walk per CPUID)", "cpuidvirt_old")
+	row("5. CPUID emulated at depth 32, path before issue 13", "cpuidvirt_depth32_old")
+	row("5. CPUID emulated, 1 thread (CPU 0)", "conc_1")
+	row("5. CPUID emulated, 2 threads at once (CPUs 0-1), per thread", "conc_2")
+	row("5. CPUID emulated, 4 threads at once (CPUs 0-3), per thread", "conc_4")
+	row("5. pipe ping-pong (2 context switches), module not loaded", "ctxsw_nomod")
+	row("5. pipe ping-pong, module loaded, no profile on either task", "ctxsw_loaded")
+	row("5. getppid(), module loaded (reference for the line above)", "getppid_loaded")
 	print ""
 	header("Ratio (target)")
 	printf "| signal / cpuidvirt (≥ 5×)"
@@ -243,6 +258,29 @@ END {
 	print " |"
 	printf "| unmasked (%s profiles) / native (≈ 1×)", np
 	for (k = 1; k <= nk; k++) printf " | %s", ratio(med(k, "unmasked_10k"), med(k, "native"))
+	print " |"
+	printf "| emulated CPUID, this path / path before issue 13"
+	for (k = 1; k <= nk; k++) printf " | %s", ratio(med(k, "cpuidvirt"), med(k, "cpuidvirt_old"))
+	print " |"
+	printf "| real CPUIDs per emulated CPUID, this path (≤ 0.01) / before"
+	for (k = 1; k <= nk; k++) printf " | %s / %s", perop(k, "cpuidvirt"), perop(k, "cpuidvirt_old")
+	print " |"
+	printf "| depth 32 vs depth 1, before issue 13 (this path: above)"
+	for (k = 1; k <= nk; k++) printf " | %s", ratio(med(k, "cpuidvirt_depth32_old"), med(k, "cpuidvirt_old"))
+	print " |"
+	printf "| 2 threads / 1, 4 threads / 1 (≈ 1×)"
+	for (k = 1; k <= nk; k++) printf " | %s, %s", ratio(med(k, "conc_2"), med(k, "conc_1")), ratio(med(k, "conc_4"), med(k, "conc_1"))
+	print " |"
+	printf "| real CPUIDs per emulated CPUID with 1 / 2 / 4 threads"
+	for (k = 1; k <= nk; k++) printf " | %s / %s / %s", perop(k, "conc_1"), perop(k, "conc_2"), perop(k, "conc_4")
+	print " |"
+	printf "| context switch, module loaded / not loaded (raw; each over its getppid)"
+	for (k = 1; k <= nk; k++) {
+		if (med(k, "ctxsw_loaded") == "" || med(k, "ctxsw_nomod") == "" || med(k, "getppid_loaded") == "" || med(k, "getppid") == "")
+			printf " | n/a"
+		else
+			printf " | %s (%.2f×)", ratio(med(k, "ctxsw_loaded"), med(k, "ctxsw_nomod")), (med(k, "ctxsw_loaded") / med(k, "getppid_loaded")) / (med(k, "ctxsw_nomod") / med(k, "getppid"))
+	}
 	print " |"
 	traps("1 profile", "unmasked_1")
 	traps(np " profiles", "unmasked_10k")

@@ -123,7 +123,10 @@ done
 # Row 1 references before the module is even loaded. Native CPUID is
 # cheap: big batches (r=1024, 4096 CPUIDs) so the cost of switching
 # between workers does not count; the unmasked rows below use the same.
-run "native getppid" "$CV" -b "$NB" multi native:cpuid:r=1024 getppid:getppid
+# The context-switch reference: a pipe ping-pong between two processes on
+# one CPU (two switches per op), before the module is loaded.
+run "native getppid ctxsw_nomod" "$CV" -b "$NB" multi native:cpuid:r=1024 \
+	getppid:getppid ctxsw_nomod:pipe:r=64
 
 # The module: the test bed installs it for modprobe; insmod as a fallback.
 if [ ! -e /dev/cpuidvirt ]; then
@@ -143,6 +146,8 @@ if ! "$CV" status >/dev/null; then
 	# Still measure the rows that need no module.
 	run "floor_sgdt signal" "$CV" -b "$NB" multi floor_sgdt:sgdt signal:signal
 	for r in cpuidvirt cpuidvirt_depth32 startup_native startup_profile \
+		cpuidvirt_old cpuidvirt_depth32_old getppid_loaded ctxsw_loaded \
+		conc_1 conc_2 conc_4 \
 		attach_threads attach_empty cpuidvirt_10k floor_sgdt_10k \
 		unmasked_1 unmasked_10k; do
 		echo "@bench row=$r skip=module_not_verified"
@@ -161,13 +166,26 @@ for i in $(seq 2 32); do
 	deep=$deep/d$i
 done
 mkdir -p "$deep"
-run "cpuidvirt signal floor_sgdt cpuidvirt_depth32 unmasked_1" \
+# The _old rows take the path before issue 13 (module parameters set
+# before each of their batches: no native-answer cache, an ancestor walk
+# per CPUID); every other row sets the new path back.
+NEW=p=native_cache=1:p=lookup_cache=1
+OLD=p=native_cache=0:p=lookup_cache=0
+run "cpuidvirt signal floor_sgdt cpuidvirt_depth32 unmasked_1 cpuidvirt_old cpuidvirt_depth32_old getppid_loaded ctxsw_loaded" \
 	"$CV" -b "$NB" multi \
-	"cpuidvirt:cpuid:$CG/cvb:kk:m" \
+	"cpuidvirt:cpuid:$CG/cvb:kk:m:$NEW" \
 	signal:signal \
 	floor_sgdt:sgdt \
-	"cpuidvirt_depth32:cpuid:$deep:k:m" \
-	"unmasked_1:cpuid:$CG/cvfree:k:r=1024"
+	"cpuidvirt_depth32:cpuid:$deep:k:m:$NEW" \
+	"unmasked_1:cpuid:$CG/cvfree:k:r=1024:$NEW" \
+	"cpuidvirt_old:cpuid:$CG/cvb:kk:m:$OLD" \
+	"cpuidvirt_depth32_old:cpuid:$deep:k:m:$OLD" \
+	"getppid_loaded:getppid:$CG/cvfree:$NEW" \
+	"ctxsw_loaded:pipe:$CG/cvfree:r=64:$NEW"
+
+# 1, 2 and 4 threads emulating at once, thread i on CPU i (as many as the
+# guest has; a configuration with more threads than CPUs is skipped).
+run "conc_1 conc_2 conc_4" "$CV" -b "$NB" conc "$CG/cvb" 1 2 4
 
 # Row 2: start-up of a dynamic program, outside and inside the profile,
 # alternating.
@@ -194,11 +212,12 @@ run attach_empty "$CV" -l attach_empty mkprofiles "$CG/cvmany" "$more"
 say "mkprofiles=$more seconds=$(($(date +%s) - t0))"
 "$CV" status
 run "cpuidvirt_10k floor_sgdt_10k unmasked_10k" "$CV" -b "$NB" multi \
-	"cpuidvirt_10k:cpuid:$CG/cvb:kk:m" \
+	"cpuidvirt_10k:cpuid:$CG/cvb:kk:m:$NEW" \
 	floor_sgdt_10k:sgdt \
 	"unmasked_10k:cpuid:$CG/cvfree:k:r=1024"
 
-judge native cpuidvirt signal cpuidvirt_depth32 unmasked_1 cpuidvirt_10k unmasked_10k
+judge native cpuidvirt signal cpuidvirt_depth32 unmasked_1 cpuidvirt_10k unmasked_10k \
+	cpuidvirt_old cpuidvirt_depth32_old conc_1 conc_2 conc_4
 
 # One result line for the test bed's init: did every row produce a number?
 skipped=$(grep -o '^@bench row=[a-z0-9_]* skip' /tmp/guest-bench.out 2>/dev/null |

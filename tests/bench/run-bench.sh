@@ -1,7 +1,7 @@
 #!/bin/bash
 # run-bench.sh [--kernels "6.1 6.12"] [--profiles N] [--threads N]
 #              [--batches N] [--starts N] [--accel tcg|kvm|auto]
-#              [--timeout SECS]
+#              [--timeout SECS] [--smp N]
 #
 # `make bench`: boot the test-bed guest once per kernel with CPUID faulting
 # "working", run tests/bench/guest-bench.sh in it, and print the table
@@ -23,7 +23,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=$top/tests/vm
 out=$top/build/bench
 kernels="6.1 6.12" profiles=10000 threads=1000 batches=500 starts=100 accel=auto
-timeout=2400
+timeout=2400 smp=4
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernels) kernels=$2; shift 2 ;;
@@ -33,6 +33,7 @@ while [ $# -gt 0 ]; do
 	--starts) starts=$2; shift 2 ;;
 	--accel) accel=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
 	-h|--help) sed -n '2,3p' "$0" | sed 's/^# //' >&2; exit 2 ;;
 	*) echo "run-bench: unknown argument '$1'" >&2; exit 2 ;;
 	esac
@@ -135,7 +136,7 @@ for series in $kernels; do
 	load0=$(cut -d' ' -f1 /proc/loadavg)
 	timeout -k 5 "$timeout" "$qemu" -L /usr/share/seabios -L /usr/share/qemu \
 		-nodefaults -display none -no-reboot -machine pc "${accel_args[@]}" \
-		-smp 2 -m 1024 -kernel "$kroot/boot/vmlinuz-$kver" -initrd "$initrd" \
+		-smp "$smp" -m 1024 -kernel "$kroot/boot/vmlinuz-$kver" -initrd "$initrd" \
 		-append "console=ttyS0 loglevel=3 panic_on_warn=1 oops=panic panic=-1" \
 		-serial stdio -serial "file:$out/$series.results" \
 		</dev/null >"$console" 2>&1
