@@ -170,6 +170,8 @@ else
 		fi
 		case " $modes " in *" $CPU_MODE "* | *" all "*) ;; *) continue ;; esac
 		case " ${kernels:-$KSERIES} " in *" $KSERIES "*) ;; *) continue ;; esac
+		flavours=$(header "$s" flavours)
+		case " ${flavours:-$KFLAVOUR} " in *" $KFLAVOUR "*) ;; *) continue ;; esac
 		run_file=$s
 		run_one "$name" sh "$s"
 	done

@@ -5,6 +5,7 @@
 #	#!/bin/sh
 #	# modes: working lie-store
 #	# kernels: 6.1 6.12
+#	# flavours: generic rt cloud	(optional; default every flavour)
 #	. /opt/cpuidvirt/lib.sh
 #	t_check "module loads" modprobe cpuidvirt
 #
@@ -17,6 +18,7 @@
 #	CPU_MODE	absent | working | lie-drop | lie-store
 #	KVER		uname -r of the guest kernel
 #	KSERIES		6.1 or 6.12
+#	KFLAVOUR	generic, rt, cloud or debug
 #	BIN		/opt/cpuidvirt/bin (test programs: NAME, NAME.static, NAME.m32)
 #	T_NAME		scenario name used in result lines
 #	CPU_MODEL	QEMU CPU model of this boot (run-guest.sh --cpu)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # modes: working absent
 # kernels: 6.1 6.12
+# flavours: generic rt cloud
 # cpuidctl without the module: every command that needs /dev/cpuidvirt
 # exits 3 and says "run 'cpuidctl load'"; commands that do not need it
 # (help, dump, explain, profile show/lcd) work; usage errors exit 2; bad

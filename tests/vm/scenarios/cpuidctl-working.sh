@@ -1,6 +1,7 @@
 #!/bin/sh
 # modes: working
 # kernels: 6.1 6.12
+# flavours: generic rt cloud
 # cpuidctl end to end on a CPU whose faulting works: load, selftest,
 # status, profile apply/list/remove, run, explain; what a program and
 # glibc's ld.so see inside and outside a profiled cgroup; exit codes and
