@@ -177,6 +177,15 @@ t_kernel_arms_cpuid()
 	grep -qw cpuid_fault /proc/cpuinfo
 }
 
+# in_cg DIR CMD...: run CMD as a member of cgroup DIR (fork, move, exec),
+# so that CMD's first instruction already runs under DIR's profile.
+in_cg()
+{
+	_cg=$1
+	shift
+	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$_cg" "$@"
+}
+
 # t_cgroups_remove DIR...: detach any profile from each cgroup directory
 # and remove it, children first (list them before their parents). For a
 # scenario's cleanup; missing directories are fine.

@@ -28,14 +28,6 @@ reg()
 	"$BIN/cpuidq" "$1" "$2" | sed -n "s/.*$3=\([0-9a-f]*\).*/\1/p"
 }
 
-# in_cg DIR CMD...: run CMD as a member of cgroup DIR.
-in_cg()
-{
-	_cg=$1
-	shift
-	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$_cg" "$@"
-}
-
 bit()
 {
 	echo $(( (0x$1 >> $2) & 1 ))

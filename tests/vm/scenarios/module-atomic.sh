@@ -23,13 +23,6 @@ CG=/sys/fs/cgroup
 N=300
 grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG || t_skip_all "cannot mount cgroup2"
 
-in_cg()
-{
-	_cg=$1
-	shift
-	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$_cg" "$@"
-}
-
 cleanup()
 {
 	t_cgroups_remove $CG/ra $CG/da

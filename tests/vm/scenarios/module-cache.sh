@@ -14,13 +14,6 @@ ON=/sys/devices/system/cpu/cpu1/online
 PARAM=/sys/module/cpuidvirt/parameters/native_cache
 grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG || t_skip_all "cannot mount cgroup2"
 
-in_cg()
-{
-	_cg=$1
-	shift
-	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$_cg" "$@"
-}
-
 # count [OPTION...] CPU N: "EMULATED REAL" over N rounds of 4 leaves
 count()
 {

@@ -30,13 +30,6 @@ reg()
 	"$@" | sed -n "s/.*$_r=\([0-9a-f]*\).*/\1/p" | head -n1
 }
 
-in_cg()
-{
-	_cg=$1
-	shift
-	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$_cg" "$@"
-}
-
 # Drop the result registers: what stays must be the same masked and native.
 noregs() { echo "$1" | sed 's/ e[abcd]x=[0-9a-f]*//g; s/ result_ecx=[0-9a-f]*//'; }
 

@@ -13,13 +13,6 @@ Q=$BIN/cpuidq.static
 CG=/sys/fs/cgroup
 grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG || t_skip_all "cannot mount cgroup2"
 
-in_cg()
-{
-	_cg=$1
-	shift
-	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$_cg" "$@"
-}
-
 # ecx6 CPU CGDIR [SUBLEAF]: CPUID(6, SUBLEAF).ECX of a task in CGDIR on CPU
 ecx6()
 {

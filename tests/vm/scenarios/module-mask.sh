@@ -23,14 +23,6 @@ reg()
 	"$@" | sed -n "s/.*$_r=\([0-9a-f]*\).*/\1/p" | head -n1
 }
 
-# in_cg DIR CMD...: run CMD as a member of cgroup DIR (fork + move + exec).
-in_cg()
-{
-	_cg=$1
-	shift
-	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$_cg" "$@"
-}
-
 hex() { printf '%08x' "$(($1))"; }
 
 cleanup()

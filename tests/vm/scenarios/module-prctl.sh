@@ -15,13 +15,6 @@ CV=$BIN/cvctl
 CG=/sys/fs/cgroup
 grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG || t_skip_all "cannot mount cgroup2"
 
-in_cg()
-{
-	_cg=$1
-	shift
-	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$_cg" "$@"
-}
-
 t_check "module loads" modprobe cpuidvirt
 t_check "selftest verifies faulting" $CV selftest
 mkdir -p $CG/p
