@@ -29,6 +29,11 @@ expect unit doc module-build dkms testbed guest-bins testbed-selftest
 for b in $boots; do
 	expect "vm-$b"
 done
+# The podman boots (run-guest.sh --podman --hidden oci-podman).
+pods=$(tests/vm/matrix.sh --podman)
+for p in $pods; do
+	expect "vm-$p"
+done
 # The two-guest migration runs (tests/vm/migrate.sh): boot A's and B's.
 migs=$(tests/vm/matrix.sh --migrations)
 for m in $migs; do
@@ -93,6 +98,10 @@ fi
 if [ -n "$migs" ]; then
 	phase criu must testbed "testbed: Debian's criu fetched (tests/vm/fetch-criu.sh)" tests/vm/fetch-criu.sh
 fi
+# Debian's podman, conmon and runc for the podman boots.
+if [ -n "$pods" ]; then
+	phase podman must testbed "testbed: Debian's podman fetched (tests/vm/fetch-podman.sh)" tests/vm/fetch-podman.sh
+fi
 phase kvm-probe tests/vm/kvm-probe.sh
 # The test bed's own verdicts (summary.sh on crafted results, a WARNing
 # guest, a leftover process): two short boots, on 6.12 if it is booted.
@@ -107,7 +116,7 @@ case " ${MODES-working} " in
 	phase vm-tcg1 env CPUIDVIRT_TCG_THREAD=single tests/vm/run-guest.sh \
 		--kernel "$stk" --mode working --scenario module-initfail --tag tcg1 --quiet ;;
 esac
-phase vm tests/vm/vm-check.sh --boots "$boots $migs"
+phase vm tests/vm/vm-check.sh --boots "$boots $pods $migs"
 
 echo "=== total time $(($(date +%s) - T0))s"
 tests/summary.sh

@@ -31,6 +31,14 @@
 #                             build/results/vm-KERNEL-working-mig-TAG-A.tap
 #                             and -B.tap
 #   matrix.sh --mig-args ID   migrate.sh's arguments for migration run ID
+#   matrix.sh --podman        the podman boots, one id per line:
+#                             KERNEL-working-podman for each kernel of
+#                             $KERNELS in PODMAN_KERNELS when $MODES has
+#                             working; `vm-check.sh` boots ID with
+#                             `run-guest.sh --podman --hidden oci-podman`
+#                             (podman with the hook, issue 10 item 6) and
+#                             it writes build/results/vm-ID.tap
+#   matrix.sh --podman-args ID  run-guest.sh's arguments for podman boot ID
 #
 # Boot ID is `run-guest.sh --kernel KERNEL --mode MODE` (AMD: plus `--cpu
 # CPU --tag TAG`) and writes build/results/vm-ID.tap. KERNELS or MODES
@@ -49,6 +57,8 @@ FLAVOUR_MODES="working"
 # The migration pairs: 8 short boots (about 30-60 s each) per kernel.
 MIG_KERNELS="6.12"
 MIG_TAGS="feature feature-control xsave xsave-control"
+# The podman boot: one short boot (about 100 s) per kernel.
+PODMAN_KERNELS="6.12"
 # The AMD boots (issue 11): an AMD CPU model under the Intel-style modes
 # (as KVM emulates them on any host) and AMD's own CpuidUserDis.
 AMD_CPU=EPYC-Milan AMD_TAG=epyc
@@ -90,7 +100,16 @@ case "${1:-}" in
 	xsave-control) echo "--kernel $k --to max,vendor=GenuineIntel --variant none --control xsave --tag $t" ;;
 	esac
 	exit 0 ;;
-""|--migrations) ;;
+--podman-args)
+	[ $# = 2 ] || die "--podman-args needs one podman boot id"
+	case "$2" in
+	[0-9]*-working-podman) ;;
+	*) die "'$2' is not a podman boot id KERNEL-working-podman" ;;
+	esac
+	# Every podman run under TCG takes 5-10 s: more than the default 120 s.
+	echo "--kernel ${2%-working-podman} --mode working --podman --scenario none --hidden oci-podman --scenario-timeout 480 --tag podman"
+	exit 0 ;;
+""|--migrations|--podman) ;;
 *) die "unknown argument '$1'" ;;
 esac
 
@@ -106,6 +125,13 @@ amd_modes=${AMD_MODES-$AMD_DEFAULT_MODES}
 for m in $amd_modes; do
 	case " $AMD_MODE_LIST " in *" $m "*) ;; *) die "unknown AMD mode '$m' (AMD modes: $AMD_MODE_LIST)" ;; esac
 done
+if [ "${1:-}" = --podman ]; then
+	case " $modes " in *" working "*) ;; *) exit 0 ;; esac
+	for k in $kernels; do
+		case " $PODMAN_KERNELS " in *" $k "*) echo "$k-working-podman" ;; esac
+	done
+	exit 0
+fi
 if [ "${1:-}" = --migrations ]; then
 	case " $modes " in *" working "*) ;; *) exit 0 ;; esac
 	for k in $kernels; do

@@ -2,7 +2,7 @@
 # mkinitramfs.sh --kernel KERNEL --conf BOOTCONF --out FILE.cpio
 #                [--module KO] [--scenario-file SH]... [--extra-module KO]...
 #                [--kroot DIR] [--bins DIR (default .cache/guest-bin)] [--criu]
-#                [--disk]
+#                [--disk] [--podman]
 # Assemble a test guest's root file system as a newc cpio, in two parts
 # that the kernel unpacks in turn:
 #  - base (cached in the machine-wide cache, tests/vm/cache.sh, under
@@ -18,11 +18,14 @@
 #    --disk; the debug kernel has no virtio, so no disk there); the
 #    host's cpuid tool; with --criu, Debian's criu (tests/vm/fetch-criu.sh)
 #    with its library closure and OpenSSL's libcrypto (for the migration
-#    workload, tests/guest/migload.c).
+#    workload, tests/guest/migload.c); with --podman, Debian's podman and
+#    conmon (tests/vm/fetch-podman.sh) with their closure and
+#    configuration, the test bed's tests/vm/podman/*.conf in
+#    /etc/containers, and the hooks.d files as `make install` writes them.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/vm/cache.sh"
-series= conf= out= ko= kroot= bins=$top/.cache/guest-bin criu=0 disk=0
+series= conf= out= ko= kroot= bins=$top/.cache/guest-bin criu=0 disk=0 podman=0
 extra=()
 xmods=()
 while [ $# -gt 0 ]; do
@@ -37,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--extra-module) xmods+=("$2"); shift 2 ;;
 	--criu) criu=1; shift ;;
 	--disk) disk=1; shift ;;
+	--podman) podman=1; shift ;;
 	*) echo "mkinitramfs: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -230,6 +234,30 @@ if [ $criu = 1 ]; then
 	copy_closure_from "$croot" /usr/sbin/criu
 	# OpenSSL's libcrypto for the migration workload (migload dlopens it).
 	copy_closure /usr/lib/x86_64-linux-gnu/libcrypto.so.3
+fi
+
+if [ $podman = 1 ]; then
+	proot=$("$top/tests/vm/fetch-podman.sh")
+	copy_closure_from "$proot" /usr/bin/podman
+	copy_closure_from "$proot" /usr/bin/conmon
+	copy_closure_from "$proot" /usr/sbin/runc
+	mkdir -p "$root/etc/containers" "$root/usr/share/containers" "$root/var/lib/containers"
+	cp "$proot"/etc/containers/{policy.json,registries.conf} "$root/etc/containers/"
+	cp "$proot"/usr/share/containers/{containers.conf,seccomp.json} "$root/usr/share/containers/"
+	cp "$top"/tests/vm/podman/{containers,storage}.conf "$root/etc/containers/"
+	# The hooks.d files exactly as `make install` writes them, with the
+	# guest's cpuidctl path (overlay: /usr/sbin/cpuidctl).
+	inst=$(mktemp -d "${TMPDIR:-/tmp}/cpuidvirt-install.XXXXXX")
+	flock "$top/.cache/cpuidctl-build.lock" make -s -C "$top" install DESTDIR="$inst" \
+		PREFIX=/usr BINDIR=/usr/sbin >"$inst.log" 2>&1 || {
+		echo "mkinitramfs: make install DESTDIR=$inst failed:" >&2
+		tail -n 20 "$inst.log" >&2
+		rm -rf "$inst" "$inst.log"
+		exit 1
+	}
+	cp -a "$inst/usr/share/containers/oci" "$root/usr/share/containers/"
+	mkdir -p "$root/etc/cpuidvirt/profiles"
+	rm -rf "$inst" "$inst.log"
 fi
 
 cp -a "$bins/." "$root/opt/cpuidvirt/bin/"

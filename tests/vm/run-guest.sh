@@ -3,7 +3,7 @@
 #              [--scenario GLOB]... [--cmd 'SHELL COMMAND']... [--hidden NAME]...
 #              [--timeout SECS] [--scenario-timeout SECS] [--accel tcg|kvm|auto]
 #              [--no-substrate] [--quiet] [--tag TAG] [--results DIR]
-#              [--cpu MODEL] [--disk FILE] [--criu]
+#              [--cpu MODEL] [--disk FILE] [--criu] [--podman]
 #
 # One test guest boot. Builds what is missing (patched QEMU, kernel, module
 # for that kernel, cpuidctl, test programs, initramfs), boots with
@@ -45,6 +45,10 @@
 #                     a tar archive, which the host reads with tar too.
 #   --criu            put Debian's criu in the initramfs
 #                     (tests/vm/fetch-criu.sh).
+#   --podman          put Debian's podman and conmon in the initramfs
+#                     (tests/vm/fetch-podman.sh), configured for the guest
+#                     (tests/vm/podman/), with the hooks.d files of
+#                     `make install`.
 #
 # Environment: CPUIDVIRT_QEMU_CPU_FAULT=MODE boots QEMU with that
 # cpuid-fault value while the guest still expects --mode (used to prove
@@ -55,14 +59,14 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=$top/tests/vm
 series= mode= timeout= stimeout= accel=auto quiet=0 nosub=0 tag=
-cpu=Skylake-Client-v4 disk= criu=
+cpu=Skylake-Client-v4 disk= criu= podman=
 results=$top/build/results
 scen=() cmds=() hidden=()
 usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h|--help) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	--no-substrate|--quiet|--criu) ;;
+	--no-substrate|--quiet|--criu|--podman) ;;
 	-*) if [ $# -lt 2 ]; then
 		echo "run-guest: $1 needs a value" >&2
 		usage
@@ -83,6 +87,7 @@ while [ $# -gt 0 ]; do
 	--cpu) cpu=$2; shift 2 ;;
 	--disk) disk=$2; shift 2 ;;
 	--criu) criu=--criu; shift ;;
+	--podman) podman=--podman; shift ;;
 	--quiet) quiet=1; shift ;;
 	*) echo "run-guest: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -202,7 +207,7 @@ if [ ${#cmds[@]} -gt 0 ]; then
 fi
 initrd=$work/initramfs.cpio
 "$vm/mkinitramfs.sh" --kernel "$series" --kroot "$kroot" --bins "$work/bin" --conf "$conf" --out "$initrd" \
-	${ko:+--module "$ko"} $criu ${disk:+--disk} "${extra[@]}" || die "initramfs build failed"
+	${ko:+--module "$ko"} $criu $podman ${disk:+--disk} "${extra[@]}" || die "initramfs build failed"
 
 # KVM only when a probe boot proved it (tests/vm/kvm-probe.sh); the lying
 # and absent CPUs exist only in the patched TCG.

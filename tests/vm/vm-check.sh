@@ -1,7 +1,7 @@
 #!/bin/bash
 # vm-check.sh [--boots "6.1-absent 6.12-working 6.12-mig-feature ..."] [--jobs N]
 # Run the guest boots of tests/vm/matrix.sh (default: the matrix of
-# $KERNELS x $MODES, then its migration runs), N at a time (default VM_JOBS
+# $KERNELS x $MODES, then its podman boots and migration runs), N at a time (default VM_JOBS
 # or 2: a TCG guest leaves much of its second vCPU idle). Boot ID writes
 # build/results/vm-ID.tap; migration run KERNEL-mig-TAG (tests/vm/migrate.sh,
 # two boots in turn) writes vm-KERNEL-working-mig-TAG-A.tap and -B.tap.
@@ -18,7 +18,7 @@ while [ $# -gt 0 ]; do
 done
 if [ -z "$boots" ]; then
 	boots=$("$top/tests/vm/matrix.sh") || exit 1
-	boots="$boots $("$top/tests/vm/matrix.sh" --migrations)"
+	boots="$boots $("$top/tests/vm/matrix.sh" --podman) $("$top/tests/vm/matrix.sh" --migrations)"
 fi
 [ -n "${boots//[[:space:]]/}" ] || { echo "vm-check: no boots" >&2; exit 1; }
 out=$top/.cache/boot/vm-check
@@ -31,6 +31,7 @@ one()	# BOOT-ID
 	t0=$(date +%s)
 	case "$1" in
 	*-mig-*) mig "$1"; return ;;
+	*-podman) podman "$1"; return ;;
 	esac
 	# "KERNEL MODE" or, for an AMD boot, "KERNEL MODE CPU TAG"
 	if km=$("$top/tests/vm/matrix.sh" --split "$1") && read -r k m cpu tag <<<"$km" &&
@@ -41,6 +42,23 @@ one()	# BOOT-ID
 		st=FAILED
 	fi
 	tap=$top/build/results/vm-$1.tap
+	printf 'vm %-30s %-6s %4ss  %s passed, %s failed\n' "$1" "$st" \
+		"$(($(date +%s) - t0))" "$(grep -c '^ok ' "$tap" 2>/dev/null)" \
+		"$(grep -c '^not ok ' "$tap" 2>/dev/null)" >>"$out/$1.out"
+	[ $st = ok ]
+}
+
+podman()	# KERNEL-working-podman: podman with the hook
+{
+	local t0 st args tap=$top/build/results/vm-$1.tap
+	t0=$(date +%s)
+	# shellcheck disable=SC2086 # $args is words
+	if args=$("$top/tests/vm/matrix.sh" --podman-args "$1") &&
+		"$top/tests/vm/run-guest.sh" $args --quiet >"$out/$1.out" 2>&1; then
+		st=ok
+	else
+		st=FAILED
+	fi
 	printf 'vm %-30s %-6s %4ss  %s passed, %s failed\n' "$1" "$st" \
 		"$(($(date +%s) - t0))" "$(grep -c '^ok ' "$tap" 2>/dev/null)" \
 		"$(grep -c '^not ok ' "$tap" 2>/dev/null)" >>"$out/$1.out"

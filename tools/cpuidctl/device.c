@@ -48,9 +48,13 @@ int dev_open(void)
 	fd = open(CPUIDVIRT_DEV, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		ret = errno;
+		/*
+		 * No strerror here: podman reads "no such file or directory"
+		 * in a hook's message as its own command missing (exit 127).
+		 */
 		if (ret == ENOENT && !module_loaded()) {
-			err_msg("%s: %s: the cpuidvirt module is not loaded; run 'cpuidctl load'",
-				CPUIDVIRT_DEV, strerror(ret));
+			err_msg("the cpuidvirt module is not loaded (no %s); run 'cpuidctl load'",
+				CPUIDVIRT_DEV);
 			return -EXIT_NOMODULE;
 		}
 		if (ret == ENOENT || ret == ENXIO || ret == ENODEV) {
