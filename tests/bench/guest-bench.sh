@@ -1,7 +1,9 @@
 #!/bin/sh
 # modes: working
 # guest-bench.sh: the cpuidvirt benchmarks (issue 6), run inside a test-bed
-# guest as an extra scenario (tests/bench/run-bench.sh). Prints "@env", "@info" and "@bench" lines; tests/bench/format.awk
+# guest as an extra scenario (tests/bench/run-bench.sh through
+# tests/vm/run-guest.sh). Prints "@env", "@info" and "@bench" lines, and
+# with a transfer disk ($DISK) saves them there too; tests/bench/format.awk
 # on the host turns them into the table of docs/bench.md.
 #
 # It is a benchmark, not a test: it never fails on a number. A row that
@@ -20,9 +22,27 @@
 #	BENCH_BATCHES	batches per latency row (500)
 #	BENCH_STARTS	execs per start-up row (100)
 #	CPU_MODE	the test bed's CPU behaviour, reported only
+#	DISK		the transfer disk (run-guest.sh --disk): the "@"
+#			lines go there as guest-bench.lines (a tar archive)
 
 # run-bench.sh puts the BENCH_* settings in the boot configuration.
 [ -r /opt/cpuidvirt/boot.conf ] && . /opt/cpuidvirt/boot.conf
+
+# With a transfer disk (run-bench.sh boots run-guest.sh --disk), the "@"
+# lines go to the host on it: on the console, kernel messages may cut
+# into a line. The script runs again below, its output copied.
+if [ -n "${DISK:-}" ] && [ -z "${BENCH_INNER:-}" ]; then
+	{
+		BENCH_INNER=1 sh "$0" "$@"
+		echo $? >/tmp/guest-bench.rc
+	} | tee /tmp/guest-bench.all
+	mkdir -p /tmp/bench-xfer
+	grep '^@' /tmp/guest-bench.all >/tmp/bench-xfer/guest-bench.lines
+	. /opt/cpuidvirt/lib.sh
+	disk_save /tmp/bench-xfer ||
+		echo "not ok - guest-bench: the @ lines written to the transfer disk $DISK"
+	exit "$(cat /tmp/guest-bench.rc)"
+fi
 BENCH_DIR=${BENCH_DIR:-$(cd "$(dirname "$0")" && pwd)}
 NPROF=${BENCH_PROFILES:-10000}
 NTHR=${BENCH_THREADS:-1000}

@@ -8,10 +8,12 @@
 # (tests/bench/format.awk) that docs/bench.md records. Logs, the guest's
 # @bench lines and the table go to build/bench/.
 #
-# The guest is the test bed's own (tests/vm/mkinitramfs.sh + init.sh, the
-# bench script and programs passed as extra scenario files), but the QEMU
-# command line is ours: the floor row needs UMIP, which the test bed's
-# "-cpu Skylake-Client-v4" lacks, so we add "+umip" (QEMU TCG emulates it).
+# The guest is the test bed's own, booted by tests/vm/run-guest.sh (one
+# boot path): guest-bench.sh and the programs go in with --file, the sizes
+# with --env, -cpu gets "+umip" (--cpu-flags: the floor row needs UMIP,
+# which QEMU TCG emulates), -smp 4 (--smp), and the guest's "@" lines come
+# back on a transfer disk (--disk) rather than from the console, where
+# kernel messages may cut into them.
 #
 # A benchmark: it never fails on a number. It fails (exit 1) when a check
 # fails or does not report: a CPUID row answered other than expected
@@ -57,95 +59,55 @@ if [ -x /usr/bin/true ] && ldd /usr/bin/true >/dev/null 2>&1; then
 	cp /usr/bin/true "$out/bin/true"
 fi
 
-qemu=$("$vm/build-qemu.sh") || { log "QEMU build failed"; exit 1; }
-"$vm/build-guest-bins.sh" >/dev/null 2>&1 || log "some test programs failed to build (not ours; going on)"
-
+# The accelerator as run-guest.sh picks it (--accel auto: KVM only when
+# tests/vm/kvm-probe.sh proved it), resolved here for the table's labels.
 use_kvm=0
 if [ "$accel" = kvm ] ||
 	{ [ "$accel" = auto ] && [ "$(cat "$top/.cache/kvm-probe/result" 2>/dev/null)" = kvm ]; }; then
 	use_kvm=1
 fi
 if [ $use_kvm = 1 ]; then
-	accel_name=kvm qemu_cpu=host
-	accel_args=(-enable-kvm -cpu host)
+	accel_name=kvm qemu_cpu=host,+umip
 else
 	accel_name=tcg qemu_cpu=Skylake-Client-v4,+umip
-	accel_args=(-accel tcg -cpu "Skylake-Client-v4,cpuid-fault=working,+umip")
 fi
 
 logs=()
 for series in $kernels; do
-	rm -f "$out/$series.results" "$out/$series.log"
-	kver=$("$top/scripts/kvers.sh" "$series") || exit 1
-	kroot=$("$vm/fetch-kernel.sh" "$series") || { log "cannot fetch the $series kernel"; continue; }
-
-	# Our own module build directory: the test bed rebuilds its own
-	# concurrently and starts with rm -rf.
-	ko=
-	mdir=$out/module-$kver
-	if [ -f "$top/Kbuild" ] && [ -d "$top/module" ]; then
-		rm -rf "$mdir"
-		mkdir -p "$mdir"
-		cp -a "$top/Kbuild" "$top/module" "$top/uapi" "$mdir/"
-		if make -C "/lib/modules/$kver/build" M="$mdir" modules >"$mdir/build.log" 2>&1; then
-			ko=$mdir/cpuidvirt.ko
-		else
-			log "module build for $kver failed (see $mdir/build.log); module rows will be skipped"
-		fi
-	else
-		log "no module sources yet; module rows will be skipped"
-	fi
-
-	conf=$out/$series.boot.conf
-	cat >"$conf" <<-EOF
-	CPU_MODE=working
-	KSERIES=$series
-	SCENARIO_TIMEOUT=$((timeout - 60))
-	SKIP_SUBSTRATE=0
-	SCENARIOS='guest-bench'
-	BENCH_PROFILES=$profiles
-	BENCH_THREADS=$threads
-	BENCH_BATCHES=$batches
-	BENCH_STARTS=$starts
-	EOF
-	extra=(--scenario-file "$top/tests/bench/guest-bench.sh")
+	rm -f "$out/$series.results" "$out/$series.log" "$out/$series.console"
+	xfer=$out/$series.xfer
+	rm -rf "$xfer" "$xfer.img" && mkdir -p "$xfer"
+	# An empty transfer disk: all zeros reads as an empty archive.
+	truncate -s 16M "$xfer.img"
+	files=(--file "$top/tests/bench/guest-bench.sh")
 	for f in cvbench bench-true true; do
-		[ -x "$out/bin/$f" ] && extra+=(--scenario-file "$out/bin/$f")
+		[ -x "$out/bin/$f" ] && files+=(--file "$out/bin/$f")
 	done
-	initrd=$out/$series.cpio
-	# Other runs rebuild .cache/guest-bin (rm + mv) at any time: retry.
-	built=0
-	for try in 1 2 3; do
-		[ -x "$top/.cache/guest-bin/substrate" ] ||
-			"$vm/build-guest-bins.sh" >/dev/null 2>&1
-		[ -x "$top/.cache/guest-bin/substrate" ] || { sleep 5; continue; }
-		if "$vm/mkinitramfs.sh" --kernel "$series" --conf "$conf" --out "$initrd" \
-			${ko:+--module "$ko"} "${extra[@]}"; then
-			built=1
-			break
-		fi
-		sleep 5
-	done
-	[ $built = 1 ] || { log "initramfs build failed"; continue; }
-
-	# Again per boot: a QEMU rebuild by another run removes older builds.
-	qemu=$("$vm/build-qemu.sh") || { log "QEMU build failed"; continue; }
-	console=$out/$series.console
-	log "booting $kver ($accel_name, -cpu $qemu_cpu), up to ${timeout}s; console: $console"
+	log "booting $series ($accel_name, -cpu $qemu_cpu, -smp $smp) with tests/vm/run-guest.sh, up to ${timeout}s"
 	t0=$(date +%s)
 	load0=$(cut -d' ' -f1 /proc/loadavg)
-	timeout -k 5 "$timeout" "$qemu" -L /usr/share/seabios -L /usr/share/qemu \
-		-nodefaults -display none -no-reboot -machine pc "${accel_args[@]}" \
-		-smp "$smp" -m 1024 -kernel "$kroot/boot/vmlinuz-$kver" -initrd "$initrd" \
-		-append "console=ttyS0 loglevel=3 panic_on_warn=1 oops=panic panic=-1" \
-		-serial stdio -serial "file:$out/$series.results" \
-		</dev/null >"$console" 2>&1
-	qrc=$?
-	tr -d '\r' <"$console" | grep -a '^@' >"$out/$series.log"
+	"$vm/run-guest.sh" --kernel "$series" --mode working --tag bench --quiet \
+		--results "$out" --accel "$accel_name" --cpu-flags +umip --smp "$smp" \
+		--timeout "$timeout" --scenario-timeout $((timeout - 60)) \
+		--scenario guest-bench --disk "$xfer.img" "${files[@]}" \
+		--env "BENCH_PROFILES=$profiles" --env "BENCH_THREADS=$threads" \
+		--env "BENCH_BATCHES=$batches" --env "BENCH_STARTS=$starts"
+	rgrc=$?
+	name=$series-working-bench
+	cp "$out/vm-$name.tap" "$out/$series.results" 2>/dev/null
+	cp "$top/build/logs/$name.log" "$out/$series.console" 2>/dev/null
+	tar -C "$xfer" -xf "$xfer.img" 2>/dev/null
+	if [ -s "$xfer/guest-bench.lines" ]; then
+		cp "$xfer/guest-bench.lines" "$out/$series.log"
+	else
+		log "$series: no @ lines on the transfer disk $xfer.img"
+		: >"$out/$series.log"
+	fi
 	# The host is shared: its load says how much to trust the numbers.
-	echo "@host load_start=$load0 load_end=$(cut -d' ' -f1 /proc/loadavg) host_cpus=$(nproc) seconds=$(($(date +%s) - t0)) date=$(date -u +%Y-%m-%dT%H:%MZ)" >>"$out/$series.log"
-	log "$series: guest finished in $(($(date +%s) - t0))s (qemu status $qrc), $(grep -c '^@bench' "$out/$series.log") rows"
-	grep -a -E '^(not )?ok - ' "$out/$series.results" 2>/dev/null | grep -v '^ok - ' | sed 's/^/    /' >&2
+	secs=$(sed -n 's/^ok - boot-.*marker reached in \([0-9]*\)s$/\1/p' "$out/$series.results" 2>/dev/null)
+	echo "@host load_start=$load0 load_end=$(cut -d' ' -f1 /proc/loadavg) host_cpus=$(nproc) seconds=${secs:-$(($(date +%s) - t0))} date=$(date -u +%Y-%m-%dT%H:%MZ)" >>"$out/$series.log"
+	log "$series: guest finished in $(($(date +%s) - t0))s (run-guest.sh status $rgrc), $(grep -c '^@bench' "$out/$series.log") rows"
+	echo "$rgrc" >"$out/$series.rc"
 	logs+=("$out/$series.log")
 done
 
@@ -156,8 +118,9 @@ cat "$out/table.md"
 echo
 echo "(table: $out/table.md; raw lines: ${logs[*]})"
 
-# The checks, per kernel: the guest finished, reported the answer and
-# arming checks, and printed no "not ok" (numbers are never judged).
+# The checks, per kernel: run-guest.sh's verdict (the guest finished,
+# printed no "not ok", no kernel splat) and the answer and arming checks
+# reported (numbers are never judged).
 failed=0
 for series in $kernels; do
 	res=$out/$series.results
@@ -165,21 +128,21 @@ for series in $kernels; do
 	if [ ! -s "$res" ]; then
 		bad+=("no results from the guest")
 	else
-		tr -d '\r' <"$res" | grep -a -q '^CPUIDVIRT-DONE' ||
-			bad+=("the guest did not finish (no CPUIDVIRT-DONE)")
-		nf=$(tr -d '\r' <"$res" | grep -a -c '^not ok - ')
+		[ "$(cat "$out/$series.rc" 2>/dev/null)" = 0 ] ||
+			bad+=("tests/vm/run-guest.sh failed")
+		nf=$(grep -a -c '^not ok - ' "$res")
 		[ "$nf" = 0 ] || bad+=("$nf failed check(s)")
 		for want in 'ok - bench native: ' 'ok - bench cpuidvirt: ' 'ok - bench signal: ' \
-			'ok - bench unmasked_1: ' 'ok - bench attach_threads: all '; do
-			tr -d '\r' <"$res" | grep -a -q "^$want" || bad+=("no '${want% }' line")
+			'ok - bench unmasked_1: ' 'ok - bench attach_threads: all ' 'ok - boot-'; do
+			grep -a -q "^$want" "$res" || bad+=("no '${want% }' line")
 		done
 	fi
 	if [ ${#bad[@]} -gt 0 ]; then
 		failed=1
-		log "$series: FAILED: $(printf '%s; ' "${bad[@]}")(results: $res)"
-		tr -d '\r' <"$res" 2>/dev/null | grep -a -A6 '^not ok - ' | grep -a -E '^(not ok - |    # )' | sed 's/^/    /' >&2
+		log "$series: FAILED: $(printf '%s; ' "${bad[@]}")(results: $res, console: $out/$series.console)"
+		grep -a -A6 '^not ok - ' "$res" 2>/dev/null | grep -a -E '^(not ok - |    # )' | sed 's/^/    /' >&2
 	else
-		log "$series: checks passed: $(tr -d '\r' <"$res" | grep -a -c '^ok - ') ok lines (answers, arming)"
+		log "$series: checks passed: $(grep -a -c '^ok - ' "$res") ok lines (answers, arming, boot)"
 	fi
 done
 exit $failed

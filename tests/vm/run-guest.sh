@@ -3,7 +3,8 @@
 #              [--scenario GLOB]... [--cmd 'SHELL COMMAND']... [--hidden NAME]...
 #              [--timeout SECS] [--scenario-timeout SECS] [--accel tcg|kvm|auto]
 #              [--no-substrate] [--quiet] [--tag TAG] [--results DIR]
-#              [--cpu MODEL] [--disk FILE] [--criu] [--podman]
+#              [--cpu MODEL] [--cpu-flags LIST] [--smp N] [--disk FILE]
+#              [--file PATH]... [--env NAME=VALUE]... [--criu] [--podman]
 #
 # One test guest boot. Builds what is missing (patched QEMU, kernel, module
 # for that kernel, cpuidctl, test programs, initramfs), boots with
@@ -43,6 +44,16 @@
 #                     passing files from one boot to the next: lib.sh's
 #                     disk_save DIR / disk_load DIR write and read it as
 #                     a tar archive, which the host reads with tar too.
+#   --cpu-flags LIST  appended to -cpu (TCG and KVM), e.g. +umip (make
+#                     bench's floor row); the guest sees CPU_MODEL alone.
+#   --smp N           vCPUs (default 2; make bench boots 4).
+#   --file PATH       an extra executable for the guest, copied beside
+#                     the scenarios (/opt/cpuidvirt/scenarios/); a *.sh
+#                     file is a scenario there like any other (make
+#                     bench: guest-bench.sh, cvbench, true).
+#   --env NAME=VALUE  one more line of the boot configuration
+#                     (/opt/cpuidvirt/boot.conf, which init.sh and
+#                     scenarios may source), e.g. make bench's sizes.
 #   --criu            put Debian's criu in the initramfs
 #                     (tests/vm/fetch-criu.sh).
 #   --podman          put Debian's podman and conmon in the initramfs
@@ -59,10 +70,10 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=$top/tests/vm
 series= mode= timeout= stimeout= accel=auto quiet=0 nosub=0 tag=
-cpu=Skylake-Client-v4 disk= criu= podman=
+cpu=Skylake-Client-v4 cpuflags= smp=2 disk= criu= podman=
 results=$top/build/results
-scen=() cmds=() hidden=()
-usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+scen=() cmds=() hidden=() files=() envs=()
+usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h|--help) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -85,7 +96,11 @@ while [ $# -gt 0 ]; do
 	--results) results=$2; shift 2 ;;
 	--no-substrate) nosub=1; shift ;;
 	--cpu) cpu=$2; shift 2 ;;
+	--cpu-flags) cpuflags=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
 	--disk) disk=$2; shift 2 ;;
+	--file) files+=("$2"); shift 2 ;;
+	--env) envs+=("$2"); shift 2 ;;
 	--criu) criu=--criu; shift ;;
 	--podman) podman=--podman; shift ;;
 	--quiet) quiet=1; shift ;;
@@ -107,6 +122,15 @@ amd-native|amd-native-lie-drop|amd-native-lie-store)
 case "$accel" in tcg|kvm|auto) ;; *) echo "run-guest: --accel must be tcg, kvm or auto" >&2; usage ;; esac
 for n in "${timeout:-1}" "${stimeout:-1}"; do
 	case "$n" in ''|*[!0-9]*) echo "run-guest: timeouts are whole seconds, not '$n'" >&2; usage ;; esac
+done
+case "$smp" in ''|0|*[!0-9]*) echo "run-guest: --smp takes a number of vCPUs, not '$smp'" >&2; usage ;; esac
+for f in "${files[@]}"; do
+	[ -f "$f" ] && [ -x "$f" ] ||
+		{ echo "run-guest: --file $f: not an executable file (only executables are copied)" >&2; usage; }
+done
+for e in "${envs[@]}"; do
+	case "$e" in [A-Za-z_]*=*) ;; *) echo "run-guest: --env takes NAME=VALUE, not '$e'" >&2; usage ;; esac
+	case "${e%%=*}" in *[!A-Za-z0-9_]*) echo "run-guest: --env $e: NAME is letters, digits and _" >&2; usage ;; esac
 done
 # Default wall clock: boot + every scenario's timeout would be too long to
 # wait for a hang; 10 minutes covers the whole suite under TCG. The debug
@@ -168,6 +192,10 @@ extra=()
 	echo "TCG_THREAD=${tcg_thread:-multi}"
 	echo "CPU_MODEL=$cpu"
 	[ -z "$disk" ] || echo "DISK=/dev/vda"
+	for e in "${envs[@]}"; do
+		v=$(printf '%s' "${e#*=}" | sed "s/'/'\\\\''/g")
+		echo "${e%%=*}='$v'"
+	done
 	if [ ${#cmds[@]} -gt 0 ]; then
 		echo "SCENARIOS='zz-cmd'"
 	elif [ ${#scen[@]} -gt 0 ] || [ ${#hidden[@]} -gt 0 ]; then
@@ -205,6 +233,7 @@ if [ ${#cmds[@]} -gt 0 ]; then
 	chmod +x "$cs"
 	extra+=(--scenario-file "$cs")
 fi
+for f in "${files[@]}"; do extra+=(--scenario-file "$f"); done
 initrd=$work/initramfs.cpio
 "$vm/mkinitramfs.sh" --kernel "$series" --kroot "$kroot" --bins "$work/bin" --conf "$conf" --out "$initrd" \
 	${ko:+--module "$ko"} $criu $podman ${disk:+--disk} "${extra[@]}" || die "initramfs build failed"
@@ -223,9 +252,9 @@ fi
 fault=${CPUIDVIRT_QEMU_CPU_FAULT:-$mode}
 [ "$fault" = "$mode" ] || note "QEMU CPU behaviour overridden: cpuid-fault=$fault (guest expects $mode)"
 if [ $use_kvm = 1 ]; then
-	accel_args=(-enable-kvm -cpu host)
+	accel_args=(-enable-kvm -cpu "host${cpuflags:+,$cpuflags}")
 else
-	accel_args=(-accel "tcg${tcg_thread:+,thread=$tcg_thread}" -cpu "$cpu,cpuid-fault=$fault")
+	accel_args=(-accel "tcg${tcg_thread:+,thread=$tcg_thread}" -cpu "$cpu,cpuid-fault=$fault${cpuflags:+,$cpuflags}")
 fi
 [ $use_kvm = 0 ] || [ "$cpu" = Skylake-Client-v4 ] || die "--cpu $cpu needs TCG: drop --accel kvm"
 disk_args=()
@@ -238,10 +267,10 @@ fi
 append="console=ttyS0 panic_on_warn=1 oops=panic panic=-1 softlockup_panic=1"
 resfile=$work/results.raw
 rm -f "$resfile"
-note "booting $kver, cpu $cpu, cpu mode $mode ($([ $use_kvm = 1 ] && echo KVM || echo TCG)), timeout ${timeout}s"
+note "booting $kver, cpu $cpu${cpuflags:+,$cpuflags}, $smp vCPUs, cpu mode $mode ($([ $use_kvm = 1 ] && echo KVM || echo TCG)), timeout ${timeout}s"
 t0=$(date +%s)
 qemu_cmd=("$qemu" -L /usr/share/seabios -L /usr/share/qemu -nodefaults
-	-display none -no-reboot -machine pc "${accel_args[@]}" -smp 2 -m 1024
+	-display none -no-reboot -machine pc "${accel_args[@]}" -smp "$smp" -m 1024
 	-kernel "$kroot/boot/vmlinuz-$kver" -initrd "$initrd" -append "$append"
 	-serial stdio -serial "file:$resfile" "${disk_args[@]}")
 if [ $quiet = 1 ]; then
