@@ -24,6 +24,7 @@
 #include <linux/uaccess.h>
 
 #include "internal.h"
+#include "testhooks.h"
 
 static const struct rhashtable_params cv_profile_params = {
 	.key_len = sizeof(struct cgroup *),
@@ -59,22 +60,30 @@ static struct cv_profile *cv_lookup_rcu(struct cgroup *cgrp)
 	return rhashtable_lookup(&cv_profiles, &cgrp, cv_profile_params);
 }
 
+/* The profile of cgrp or of its nearest profiled ancestor; RCU held. */
+static struct cv_profile *cv_profile_walk(struct cgroup *cgrp)
+{
+	struct cv_profile *p;
+
+	for (; cgrp; cgrp = cgroup_parent(cgrp)) {
+		p = cv_lookup_rcu(cgrp);
+		if (p)
+			return p;
+	}
+	return NULL;
+}
+
 /* Caller holds rcu_read_lock() or has preemption disabled. */
 struct cv_profile *cv_profile_of(struct task_struct *t)
 {
-	struct cv_profile *p = NULL;
-	struct cgroup *cgrp;
+	struct cv_profile *p;
 
 	/* Fast path: no profile at all, no walk. */
 	if (!READ_ONCE(cv_nr) || (t->flags & PF_KTHREAD))
 		return NULL;
 	/* Preemption off is an RCU reader too, but rhashtable checks this. */
 	rcu_read_lock();
-	for (cgrp = task_dfl_cgroup(t); cgrp; cgrp = cgroup_parent(cgrp)) {
-		p = cv_lookup_rcu(cgrp);
-		if (p)
-			break;
-	}
+	p = cv_profile_walk(task_dfl_cgroup(t));
 	rcu_read_unlock();
 	return p;
 }
@@ -88,7 +97,8 @@ struct cv_profile *cv_profile_of(struct task_struct *t)
  * by that change's bump. The profile a pair names stays valid for the
  * caller's RCU section: DETACH frees it after synchronize_rcu(). A cgroup
  * id is never reused (a freed struct cgroup may be), and a task that
- * moves asks for its new cgroup; a new cgroup has a new id. The mapping
+ * moves asks for its new cgroup; a new cgroup has a new id. A pair's
+ * walk starts from the cgroup whose id it is stored under, read once. The mapping
  * cgroup -> nearest profiled ancestor changes only with the table. So a
  * task at depth 32 walks 32 levels once per CPU and generation, then
  * costs what depth 1 does.
@@ -121,6 +131,7 @@ static void cv_profiles_changed(void)
 struct cv_profile *cv_profile_of_current(void)
 {
 	struct task_struct *t = current;
+	struct cv_profile *p;
 	struct cv_eff *e;
 	struct cgroup *cgrp;
 	u32 gen;
@@ -136,14 +147,20 @@ struct cv_profile *cv_profile_of_current(void)
 	rcu_read_lock();
 	cgrp = task_dfl_cgroup(t);
 	id = cgroup_id(cgrp);
-	rcu_read_unlock();
 	e = this_cpu_ptr(&cv_eff[hash_64(id, ilog2(CV_EFF_SLOTS))]);
-	if (e->gen == gen && e->cgroup_id == id)
-		return e->p;
-	e->gen = gen;
-	e->cgroup_id = id;
-	e->p = cv_profile_of(t);
-	return e->p;
+	if (e->gen != gen || e->cgroup_id != id) {
+		/*
+		 * Walk from the cgroup read above, not the task's again: the
+		 * task may have moved since, and the pair is keyed by this id.
+		 */
+		cv_test_window(CV_WIN_LOOKUP);
+		e->gen = gen;
+		e->cgroup_id = id;
+		e->p = cv_profile_walk(cgrp);
+	}
+	p = e->p;
+	rcu_read_unlock();
+	return p;
 }
 
 static int cv_rule_cmp(const void *a, const void *b)

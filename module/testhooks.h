@@ -19,6 +19,7 @@ enum cv_window {
 	CV_WIN_PRCTL,		/* ARCH_SET_CPUID */
 	CV_WIN_WALK,		/* the ATTACH/REPLACE/DETACH walk */
 	CV_WIN_STUB,		/* inside the ARCH_SET/GET_CPUID answer stubs */
+	CV_WIN_LOOKUP,		/* #GP hook: cgroup read, its profile not yet */
 };
 
 #ifdef CV_TEST_HOOKS

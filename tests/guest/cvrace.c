@@ -28,6 +28,14 @@
  *                            missing; meanwhile ATTACH/DETACH of CG, QUERY
  *                            and STATUS must complete (exit 0), then the
  *                            page is supplied and LIST must return
+ *   cvrace lookup-move A B C SECS
+ *                            the #GP hook's per-CPU cgroup -> profile pairs
+ *                            (docs/module.md, "Profile lookup"): a shuttle
+ *                            on CPU 1 loops CPUID while it is moved between
+ *                            A and B (profiled here with different answers)
+ *                            and ATTACH/DETACH of C drop the pairs; after
+ *                            each round a new task of A and one of B on CPU
+ *                            1 must each get their own cgroup's answer
  *   cvrace selftest-empty    ARM then FINISH with cpuids = 0 (and with the
  *                            old, smaller struct): EINVAL both times, the
  *                            fault state unchanged (printed)
@@ -890,10 +898,110 @@ static int selftest_empty(void)
 	return bad;
 }
 
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+}
+
+static void lookup_shuttle(void)
+{
+	uint32_t r[4];
+
+	pin(1);
+	while (!sh->stop)
+		cpuid(6, 0, r);
+}
+
+/* A new task of cg on CPU 1: its CPUID(6).ECX must be want. */
+static void lookup_check(const char *cg, uint32_t want, int round)
+{
+	pid_t pid = fork();
+	uint32_t r[4];
+
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		pin(1);
+		write_pid(cg, getpid());
+		cpuid(6, 0, r);
+		if (r[2] != want)
+			violation("round %d: a new task of %s on CPU 1 got ecx=%08x, want %08x",
+				  round, cg, r[2], want);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	__atomic_fetch_add(&sh->checks_att, 1, __ATOMIC_RELAXED);
+}
+
+static int cgopen(const char *cg)
+{
+	int fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		die(cg);
+	return fd;
+}
+
+/*
+ * A pair made while its task moved must not name the other cgroup's
+ * profile. Each round drops every pair (ATTACH and DETACH of C), then
+ * moves the shuttle back and forth for 40 ms, so that its first CPUIDs in
+ * A and in B (each a miss, each inside the widened lookup window) see a
+ * move; then new tasks of A and B ask on the shuttle's CPU.
+ */
+static int lookup_move(const char *a, const char *b, const char *c, int secs)
+{
+	int fa, fb, fc, round = 0;
+	uint64_t end, until;
+	pid_t pid;
+	uint64_t i;
+
+	map_shared(1);
+	devfd = open("/dev/cpuidvirt", O_RDWR | O_CLOEXEC);
+	if (devfd < 0)
+		die("/dev/cpuidvirt");
+	fa = cgopen(a);
+	fb = cgopen(b);
+	fc = cgopen(c);
+	if (xattach(fa, 0xa1, 0) || xattach(fb, 0xb2, 0))
+		die("ATTACH A, B");
+	pin(0);
+	pid = spawn(a, lookup_shuttle);
+	end = now_us() + secs * 1000000ULL;
+	while (now_us() < end) {
+		if (xattach(fc, 0xc3, 0) || xdetach(fc))
+			die("ATTACH/DETACH C");
+		until = now_us() + 40000;
+		for (i = 0; now_us() < until; i++)
+			write_pid(i & 1 ? b : a, pid);
+		write_pid(a, pid);
+		lookup_check(a, 0xa1, round);
+		lookup_check(b, 0xb2, round);
+		round++;
+	}
+	sh->stop = 1;
+	waitpid(pid, NULL, 0);
+	xdetach(fa);
+	xdetach(fb);
+	printf("rounds=%d checks=%llu violations=%llu\n", round,
+	       (unsigned long long)sh->checks_att,
+	       (unsigned long long)sh->bad);
+	for (i = 0; i < sh->bad && i < 4; i++)
+		printf("violation: %s\n", sh->badmsg[i]);
+	return sh->bad || round < 5;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "list-uffd"))
 		return list_uffd(argv[2]);
+	if (argc == 6 && !strcmp(argv[1], "lookup-move"))
+		return lookup_move(argv[2], argv[3], argv[4], atoi(argv[5]));
 	if (argc == 2 && !strcmp(argv[1], "selftest-empty"))
 		return selftest_empty();
 	if (argc == 3 && !strcmp(argv[1], "armed-forks"))

@@ -200,8 +200,8 @@ t_cgroups_remove()
 
 # t_race_windows WINDOWS DELAY_US: widen the test build's race windows
 # (module parameters test_windows, a bitmask of enum cv_window in
-# module/testhooks.h: 1 event, 2 prctl, 4 walk; test_delay_us, a
-# busy-wait at each). "0 0" closes them.
+# module/testhooks.h: 1 event, 2 prctl, 4 walk, 8 stub, 16 lookup;
+# test_delay_us, a busy-wait at each). "0 0" closes them.
 t_race_windows()
 {
 	echo "$1" >/sys/module/cpuidvirt/parameters/test_windows &&

@@ -5,7 +5,9 @@
 # binary search (an exact subleaf beats ANY_SUBLEAF, among 200 rules of
 # one leaf), and the per-CPU cgroup -> profile shortcut is dropped by
 # every ATTACH and DETACH: a task 32 levels deep sees its nearest profile
-# after each change, on each CPU, also in a cgroup made after the ATTACH.
+# after each change, on each CPU, also in a cgroup made after the ATTACH;
+# and a pair made while its task moved names the cgroup the task was in
+# when the hook read it (cvrace lookup-move, the lookup window widened).
 . /opt/cpuidvirt/lib.sh
 
 CV=$BIN/cvctl
@@ -32,7 +34,7 @@ cleanup()
 		t_cgroups_remove "$_d"
 		_d=${_d%/*}
 	done
-	t_cgroups_remove $CG/lk
+	t_cgroups_remove $CG/lk $CG/lk-a $CG/lk-b $CG/lk-c
 }
 
 t_check "module loads" modprobe cpuidvirt
@@ -83,6 +85,18 @@ t_check "ATTACH dp again" $CV attach $CG/dp 6/0/ecx/0/0xd4
 for cpu in 0 1; do
 	t_eq "CPU $cpu: the new profile of dp" 000000d4 "$(ecx6 $cpu $deep)"
 done
+
+# --- a pair made while its task moves -------------------------------------
+# The shuttle's first CPUID in A (or B) after each DETACH misses, reads its
+# cgroup, waits 10 ms in the widened window while it is moved, then
+# resolves: the pair must name the profile of the cgroup it read.
+mkdir -p $CG/lk-a $CG/lk-b $CG/lk-c
+t_check "the test build has its race windows" test -w /sys/module/cpuidvirt/parameters/test_windows
+t_race_windows 16 10000
+t_exit "moved during its lookup: new tasks of A and B on its CPU get their own profile" 0 \
+	$BIN/cvrace lookup-move $CG/lk-a $CG/lk-b $CG/lk-c 4
+printf '%s\n' "$T_OUT" | sed 's/^/    # /'
+t_race_windows 0 0
 
 cleanup
 t_check "module unloads" rmmod cpuidvirt
