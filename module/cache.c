@@ -2,8 +2,8 @@
 /*
  * Per-CPU cache of the CPU's own CPUID answers. Inside a VM every real
  * CPUID is a VM exit (1-2 us on KVM, tens of us nested), so an emulation
- * that executes one costs two exits. The leaves programs ask most are
- * answered from here; every other leaf runs the real instruction.
+ * that executes one costs two exits. Every leaf and subleaf is answered
+ * from here once this CPU has read it (a small table per CPU).
  *
  * Each CPU fills and reads only its own entries, with preemption off (the
  * #GP hook), so an entry is always what that CPU answered. Why the
@@ -25,7 +25,10 @@
  *     bump a generation: every CPU re-reads on its next emulation.
  */
 
+#include <linux/bitmap.h>
 #include <linux/cpuhotplug.h>
+#include <linux/hash.h>
+#include <linux/log2.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <asm/cpufeature.h>
@@ -38,28 +41,38 @@
 static bool native_cache = true;
 module_param(native_cache, bool, 0644);
 MODULE_PARM_DESC(native_cache,
-		 "answer common leaves from a per-CPU cache of the CPU's CPUID (default Y); N runs the real CPUID on every emulation, as before the cache (for benchmarks)");
+		 "answer from a per-CPU cache of the CPU's CPUID answers (default Y); N runs the real CPUID on every emulation, as before the cache (for benchmarks)");
 
-enum {
-	CV_SLOT_0, CV_SLOT_1, CV_SLOT_7_0, CV_SLOT_7_1, CV_SLOT_B_0,
-	CV_SLOT_B_1, CV_SLOT_D_0, CV_SLOT_D_1, CV_SLOT_E0, CV_SLOT_E1,
-	CV_SLOT_E7, CV_SLOT_E8, CV_NR_SLOTS
+/*
+ * Up to CV_NCACHE_SIZE (leaf, subleaf) answers per CPU, open addressing
+ * with CV_NCACHE_PROBES probes from the key's home; when all are taken,
+ * the home entry is replaced, so keys a program invents (any ECX for a
+ * leaf with subleaves) cannot keep real leaves out for long. glibc's
+ * start-up asks about 30 (cache leaves 2 and 4, topology, the 0xd
+ * components): at that load a full run of 16 probes is practically
+ * impossible, so real keys are not evicted by each other (with 64 slots
+ * and 4 probes they were: 4 real CPUIDs per ld.so start-up).
+ */
+#define CV_NCACHE_SIZE		128
+#define CV_NCACHE_PROBES	16
+#define CV_CR4_BITS		(X86_CR4_OSXSAVE | X86_CR4_PKE)
+
+struct cv_nentry {
+	u32 leaf, subleaf;
+	u32 regs[CPUIDVIRT_NR_REGS];
 };
-
-#define CV_SLOTS_D	(BIT(CV_SLOT_D_0) | BIT(CV_SLOT_D_1))
-#define CV_CR4_BITS	(X86_CR4_OSXSAVE | X86_CR4_PKE)
 
 struct cv_ncache {
 	u32 gen;		/* cv_ncache_gen the entries belong to */
-	u32 valid;		/* BIT(slot) */
 	u32 microcode;		/* revision they were read under */
 	u32 cr4;		/* CV_CR4_BITS they were read under */
 	u64 xcr0;		/* XCR0 the 0xd entries were read under */
-	u32 regs[CV_NR_SLOTS][CPUIDVIRT_NR_REGS];
+	DECLARE_BITMAP(valid, CV_NCACHE_SIZE);
+	struct cv_nentry e[CV_NCACHE_SIZE];
 };
 
 static DEFINE_PER_CPU(struct cv_ncache, cv_ncache);
-/* A fresh CPU's entries (gen 0) are all invalid anyway: valid is 0. */
+/* A fresh CPU's entries (gen 0) are all invalid anyway: valid is empty. */
 static atomic_t cv_ncache_gen = ATOMIC_INIT(1);
 static int cv_ncache_cpuhp = -1;
 DEFINE_PER_CPU(struct cv_pcpu_stats, cv_pcpu_stats);
@@ -72,54 +85,91 @@ void cv_real_cpuid(u32 leaf, u32 subleaf, u32 out[CPUIDVIRT_NR_REGS])
 		    &out[CPUIDVIRT_ECX], &out[CPUIDVIRT_EDX]);
 }
 
-/* Leaves without subleaves ignore ECX, as the CPU does. */
-static int cv_slot(u32 leaf, u32 subleaf)
+/*
+ * Leaves that ignore ECX, as the CPU does: one entry whatever ECX is.
+ * Every other leaf is keyed by its subleaf (an unknown leaf may be
+ * answered from a leaf that has subleaves).
+ */
+static bool cv_leaf_ignores_ecx(u32 leaf)
 {
 	switch (leaf) {
-	case 0x0:
-		return CV_SLOT_0;
-	case 0x1:
-		return CV_SLOT_1;
-	case 0x7:
-		return subleaf <= 1 ? CV_SLOT_7_0 + subleaf : -1;
-	case 0xb:
-		return subleaf <= 1 ? CV_SLOT_B_0 + subleaf : -1;
-	case 0xd:
-		return subleaf <= 1 ? CV_SLOT_D_0 + subleaf : -1;
-	case 0x80000000:
-		return CV_SLOT_E0;
-	case 0x80000001:
-		return CV_SLOT_E1;
-	case 0x80000007:
-		return CV_SLOT_E7;
-	case 0x80000008:
-		return CV_SLOT_E8;
+	case 0x0 ... 0x3:
+	case 0x5:
+	case 0x6:
+	case 0xa:
+	case 0x15:
+	case 0x16:
+	case 0x80000000 ... 0x80000008:
+		return true;
 	}
-	return -1;
+	return false;
+}
+
+/*
+ * The hypervisor's range is not cached: Xen's time leaf (0x40000x03)
+ * carries an incarnation that changes when the VM migrates.
+ */
+static bool cv_leaf_is_hypervisor(u32 leaf)
+{
+	return leaf >= 0x40000000 && leaf <= 0x4fffffff;
+}
+
+static unsigned int cv_ncache_home(u32 leaf, u32 subleaf)
+{
+	return hash_64(((u64)leaf << 32) | subleaf, ilog2(CV_NCACHE_SIZE));
 }
 
 /* Drop what no longer matches this CPU's state. Preemption is off. */
-static void cv_ncache_check(struct cv_ncache *c, int slot)
+static void cv_ncache_check(struct cv_ncache *c, u32 leaf)
 {
 	u32 gen = atomic_read(&cv_ncache_gen);
 	u32 ucode = this_cpu_read(cpu_info.microcode);
 	u32 cr4 = cr4_read_shadow() & CV_CR4_BITS;
+	unsigned int i;
 	u64 xcr0;
 
 	if (c->gen != gen || c->microcode != ucode || c->cr4 != cr4) {
-		c->valid = 0;
+		bitmap_zero(c->valid, CV_NCACHE_SIZE);
 		c->gen = gen;
 		c->microcode = ucode;
 		c->cr4 = cr4;
 	}
-	if (!(BIT(slot) & CV_SLOTS_D))
+	if (leaf != 0xd)
 		return;
 	/* XGETBV faults without CR4.OSXSAVE; leaf 0xd then has no sizes. */
 	xcr0 = (cr4 & X86_CR4_OSXSAVE) ? xgetbv(XCR_XFEATURE_ENABLED_MASK) : 0;
-	if (c->xcr0 != xcr0) {
-		c->valid &= ~CV_SLOTS_D;
-		c->xcr0 = xcr0;
+	if (c->xcr0 == xcr0)
+		return;
+	c->xcr0 = xcr0;
+	for (i = 0; i < CV_NCACHE_SIZE; i++)
+		if (c->e[i].leaf == 0xd)
+			__clear_bit(i, c->valid);
+}
+
+/* The entry for the key, or the one to fill: a free probe, else home. */
+static struct cv_nentry *cv_ncache_find(struct cv_ncache *c, u32 leaf,
+					u32 subleaf, bool *hit)
+{
+	unsigned int home = cv_ncache_home(leaf, subleaf);
+	unsigned int i, idx, free = home;
+	bool have_free = false;
+
+	for (i = 0; i < CV_NCACHE_PROBES; i++) {
+		idx = (home + i) % CV_NCACHE_SIZE;
+		if (!test_bit(idx, c->valid)) {
+			if (!have_free)
+				free = idx;
+			have_free = true;
+			continue;
+		}
+		if (c->e[idx].leaf == leaf && c->e[idx].subleaf == subleaf) {
+			*hit = true;
+			return &c->e[idx];
+		}
 	}
+	*hit = false;
+	__clear_bit(free, c->valid);
+	return &c->e[free];
 }
 
 /*
@@ -128,20 +178,26 @@ static void cv_ncache_check(struct cv_ncache *c, int slot)
  */
 void cv_cpuid(u32 leaf, u32 subleaf, u32 out[CPUIDVIRT_NR_REGS])
 {
-	int slot = cv_slot(leaf, subleaf);
 	struct cv_ncache *c;
+	struct cv_nentry *e;
+	bool hit;
 
-	if (slot < 0 || !READ_ONCE(native_cache)) {
+	if (!READ_ONCE(native_cache) || cv_leaf_is_hypervisor(leaf)) {
 		cv_real_cpuid(leaf, subleaf, out);
 		return;
 	}
+	if (cv_leaf_ignores_ecx(leaf))
+		subleaf = 0;
 	c = this_cpu_ptr(&cv_ncache);
-	cv_ncache_check(c, slot);
-	if (!(c->valid & BIT(slot))) {
-		cv_real_cpuid(leaf, subleaf, c->regs[slot]);
-		c->valid |= BIT(slot);
+	cv_ncache_check(c, leaf);
+	e = cv_ncache_find(c, leaf, subleaf, &hit);
+	if (!hit) {
+		cv_real_cpuid(leaf, subleaf, e->regs);
+		e->leaf = leaf;
+		e->subleaf = subleaf;
+		__set_bit(e - c->e, c->valid);
 	}
-	memcpy(out, c->regs[slot], sizeof(c->regs[slot]));
+	memcpy(out, e->regs, sizeof(e->regs));
 }
 
 /*
