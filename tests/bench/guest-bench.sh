@@ -144,9 +144,11 @@ done
 # cheap: big batches (r=1024, 4096 CPUIDs) so the cost of switching
 # between workers does not count; the unmasked rows below use the same.
 # The context-switch reference: a pipe ping-pong between two processes on
-# one CPU (two switches per op), before the module is loaded.
+# one CPU (two switches per op), before the module is loaded. It and
+# getppid() run in cvfree, like their loaded counterparts below.
+mkdir -p "$CG/cvfree"
 run "native getppid ctxsw_nomod" "$CV" -b "$NB" multi native:cpuid:r=1024 \
-	getppid:getppid ctxsw_nomod:pipe:r=64
+	"getppid:getppid:$CG/cvfree" "ctxsw_nomod:pipe:$CG/cvfree:r=64"
 
 # The module: the test bed installs it for modprobe; insmod as a fallback.
 if [ ! -e /dev/cpuidvirt ]; then
