@@ -45,7 +45,7 @@ dkms-sources:
 	rm -rf '$(DKMS_SRC)'
 	$(INSTALL) -d '$(DKMS_SRC)/module' '$(DKMS_SRC)/uapi/linux'
 	$(INSTALL) -m 0644 $(TOP)/Kbuild '$(DKMS_SRC)/Kbuild'
-	$(INSTALL) -m 0644 $(wildcard $(TOP)/module/*.c $(TOP)/module/*.h) '$(DKMS_SRC)/module/'
+	$(INSTALL) -m 0644 $(wildcard $(TOP)/module/*.c $(TOP)/module/*.h $(TOP)/module/*.sh) '$(DKMS_SRC)/module/'
 	$(INSTALL) -m 0644 $(TOP)/uapi/linux/cpuidvirt.h '$(DKMS_SRC)/uapi/linux/'
 	sed 's/@VERSION@/$(CPUIDVIRT_VERSION)/' $(TOP)/dkms.conf > '$(DKMS_SRC)/dkms.conf'
 

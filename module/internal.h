@@ -11,6 +11,7 @@
  *   faultcheck.c  is CPUID faulting real? detection and selftest
  *   tracepoints.c fork, exec, exit and cgroup moves
  *   testhooks.c   test-only race windows
+ *   views*.c      the auxiliary vector and /proc/cpuinfo of profiled tasks
  */
 #ifndef CPUIDVIRT_INTERNAL_H
 #define CPUIDVIRT_INTERNAL_H
@@ -144,6 +145,15 @@ void cv_faultcheck_hotplug_exit(void);
 /* tracepoints.c */
 int cv_tracepoints_init(void);
 void cv_tracepoints_exit(void);
+
+/* views.c, views_auxv.c, views_cpuinfo.c */
+struct linux_binprm;
+bool cv_views_on(void);
+void cv_view_cpuid(const struct cv_rules *r, u32 leaf, u32 subleaf,
+		   u32 out[CPUIDVIRT_NR_REGS]);
+void cv_auxv_exec(struct linux_binprm *bprm);
+void cv_cpuinfo_init(void);
+void cv_cpuinfo_exit(void);
 
 /* device.c */
 int cv_device_init(void);

@@ -26,6 +26,7 @@ static void cv_unhook(void)
 	WRITE_ONCE(cv_unloading, true);
 	/* Every hook runs with preemption disabled: an RCU reader. */
 	synchronize_rcu();
+	cv_cpuinfo_exit();
 	cv_faultcheck_hotplug_exit();
 	cv_ncache_exit();
 	cv_emulate_exit();
@@ -81,6 +82,8 @@ static int __init cv_init(void)
 			ret = cv_ncache_init();
 		if (ret)
 			goto err_unhook;
+		/* Never fails: without its probe point that view is off. */
+		cv_cpuinfo_init();
 	}
 	ret = cv_test_init_fault();
 	if (!ret)

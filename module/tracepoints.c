@@ -5,7 +5,8 @@
  *                        its flag before it first runs;
  *   sched_process_exec   exec cleared the flag (arch_setup_new_exec); it is
  *                        re-armed before the new program's first
- *                        instruction, so ld.so already sees the profile;
+ *                        instruction, so ld.so already sees the profile,
+ *                        and its auxiliary vector is rewritten;
  *   sched_process_exit   the thread leaves the "asked" table;
  *   cgroup_attach_task   a thread group (or thread) moved between cgroups.
  */
@@ -62,6 +63,9 @@ static void cv_tp_exec(void *data, struct task_struct *p, pid_t old_pid,
 	if (p == current)
 		cv_resync_this_cpu();
 	raw_spin_unlock_irqrestore(cv_task_lock(p), flags);
+	/* The new program's AT_HWCAP/AT_HWCAP2 follow the profile. */
+	if (p == current)
+		cv_auxv_exec(bprm);
 }
 
 /* Under p's lock: the load-time seed checks PF_EXITING under it too. */

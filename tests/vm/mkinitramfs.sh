@@ -229,6 +229,8 @@ if [ -f "$top/build/dkms/ko/$kver/cpuidvirt.ko" ]; then
 fi
 
 [ ! -x /usr/bin/cpuid ] || copy_closure /usr/bin/cpuid
+# Debian's lscpu, for module-views-cpuinfo (what it reads in /proc/cpuinfo).
+[ ! -x /usr/bin/lscpu ] || copy_closure /usr/bin/lscpu
 if [ $criu = 1 ]; then
 	croot=$("$top/tests/vm/fetch-criu.sh")
 	copy_closure_from "$croot" /usr/sbin/criu
