@@ -97,6 +97,14 @@ START_TEST(test_cli_show_diff)
 		"host level: x86-64-v3\n"
 		"presented level: x86-64-v2\n"
 		"\n"
+		"views (module parameter views, on by default):\n"
+		"  /proc/cpuinfo flags: 17 hidden features removed\n"
+		"  /proc/cpuinfo cpu family, model, stepping: unchanged\n"
+		"  /proc/cpuinfo model name: unchanged\n"
+		"  /proc/cpuinfo cpuid level: unchanged\n"
+		"  AT_HWCAP (at exec): unchanged\n"
+		"  AT_HWCAP2: fsgsbase cleared\n"
+		"\n"
 		"feature                host  presented reason\n"
 		"pclmulqdq              yes   -         not in x86-64-v2\n"
 		"fma                    yes   -         not in x86-64-v2\n"
@@ -117,6 +125,40 @@ START_TEST(test_cli_show_diff)
 		"rdtscp                 yes   -         not in x86-64-v2\n"
 		"\n"
 		"17 features differ\n", "");
+}
+END_TEST
+
+/* The views block names what readers and programs in the cgroup see. */
+START_TEST(test_cli_show_views)
+{
+	const char *prof = cli_file(0, "family 6\nmodel 158\nstepping 10\n"
+				    "brand \"Test CPU\"\nmax-basic-leaf 7\nmask mtrr\n");
+	struct cli_result r;
+
+	cli_run(&r, "profile", "show", "--diff", prof, "--against", HASWELL, NULL);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_msg(strstr(r.out, "\nviews (module parameter views, on by default):\n"
+			     "  /proc/cpuinfo flags: 2 hidden features removed\n"
+			     "  /proc/cpuinfo cpu family, model, stepping: 6, 158, 10 (host 6, 60, 4)\n"
+			     "  /proc/cpuinfo model name: Test CPU\n"
+			     "  /proc/cpuinfo cpuid level: 7 (host 13)\n"
+			     "  AT_HWCAP (at exec): 0x078bebfd (host 0x078bfbfd)\n"
+			     "  AT_HWCAP2: unchanged\n\n"), "%s", r.out);
+	cli_free(&r);
+
+	cli_runv(&r, "mask fsgsbase,mtrr\n", (char *const[]){ "cpuidctl", "explain", "mtrr",
+		 "--profile", "-", "--against", HASWELL, NULL });
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_msg(strstr(r.out, "\nprofile custom: hides it: masked by profile (line 1)\n"
+			     "views: also hidden in /proc/cpuinfo's flags for readers in the cgroup\n"
+			     "views: also hidden in AT_HWCAP of programs started in the cgroup\n"),
+		      "%s", r.out);
+	cli_free(&r);
+	cli_runv(&r, "mask fsgsbase,mtrr\n", (char *const[]){ "cpuidctl", "explain", "fsgsbase",
+		 "--profile", "-", "--against", HASWELL, NULL });
+	ck_assert_msg(strstr(r.out, "views: also hidden in AT_HWCAP2 (fsgsbase) of programs started in the cgroup\n"),
+		      "%s", r.out);
+	cli_free(&r);
 }
 END_TEST
 
@@ -290,6 +332,7 @@ Suite *cli_profile_suite(void)
 	tcase_add_test(tc, test_cli_check);
 	tcase_add_test(tc, test_cli_check_errors);
 	tcase_add_test(tc, test_cli_show_diff);
+	tcase_add_test(tc, test_cli_show_views);
 	tcase_add_test(tc, test_cli_diff_profiles);
 	tcase_add_test(tc, test_cli_diff_dumps);
 	tcase_add_test(tc, test_cli_diff_errors);

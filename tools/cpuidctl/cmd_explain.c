@@ -215,6 +215,7 @@ int cmd_explain(int argc, char **argv)
 		} else if (fset_has(&c.hidden, f)) {
 			profile_reason(&p, &c, f, why, sizeof(why));
 			printf("profile %s: hides it: %s\n", c.name, why);
+			views_print_feature(f);
 		} else {
 			printf("profile %s: shows it\n", c.name);
 		}

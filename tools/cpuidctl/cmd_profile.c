@@ -155,6 +155,8 @@ static void show_text(const struct profile *p, const struct profile_compiled *c,
 	printf("\n");
 	print_level("host level", host);
 	print_level("presented level", seen);
+	printf("\n");
+	views_print(host, seen, cmp, n);
 	printf("\n%-22s %-5s %-9s %s\n", "feature", "host", "presented", "reason");
 	for (i = 0; i < n; i++) {
 		if (diff_only && cmp[i].host == cmp[i].presented)

@@ -65,6 +65,12 @@ int profile_show_json(const struct profile *p, const struct profile_compiled *c,
 		      const struct cpuid_dump *seen, const struct feature_cmp *cmp,
 		      size_t n, bool diff_only);
 
+/* views.c: what a profile changes in /proc/cpuinfo and the auxv */
+struct cpu_feature;
+bool views_cpuinfo_filters(const struct cpu_feature *f);
+void views_print_feature(const struct cpu_feature *f);
+void views_print(const struct cpuid_dump *host, const struct cpuid_dump *seen,
+		 const struct feature_cmp *cmp, size_t n);
 
 /* cgroup.c: cgroup v2 directories */
 const char *cgroup2_root(void);
