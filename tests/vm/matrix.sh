@@ -57,8 +57,8 @@ FLAVOUR_MODES="working"
 # The migration pairs: 8 short boots (about 30-60 s each) per kernel.
 MIG_KERNELS="6.12"
 MIG_TAGS="feature feature-control xsave xsave-control"
-# The podman boot: one short boot (about 100 s) per kernel.
-PODMAN_KERNELS="6.12"
+# The podman boots: one short boot (80-170 s) per kernel.
+PODMAN_KERNELS="6.1 6.12"
 # The AMD boots (issue 11): an AMD CPU model under the Intel-style modes
 # (as KVM emulates them on any host) and AMD's own CpuidUserDis.
 AMD_CPU=EPYC-Milan AMD_TAG=epyc

@@ -2,7 +2,8 @@
 # modes: working
 # kernels: 6.1 6.12
 # The OCI hook through podman (issue 10, item 6), in the boot
-# run-guest.sh --podman --hidden oci-podman (make check: 6.12-working-podman,
+# run-guest.sh --podman --hidden oci-podman (make check: 6.1- and
+# 6.12-working-podman,
 # tests/vm/matrix.sh --podman). Debian's podman 4.3 and conmon, rootful,
 # vfs storage, --network none, cgroupfs (tests/vm/podman/*.conf); the
 # hooks.d files as `make install` writes them; an image imported from a
