@@ -59,7 +59,9 @@
  * CPUIDVIRT_IOC_QUERY (_IOWR, struct cpuidvirt_query)
  *   Which profile applies to a pid (in the caller's pid namespace): the
  *   cgroup id of the profiled cgroup, or 0 for none, and whether the task
- *   is currently armed for faulting. ESRCH if there is no such task.
+ *   is currently armed for faulting. A thread still being created (not
+ *   yet run) shows the flag copied from its parent until the module sets
+ *   its own, before it first runs. ESRCH if there is no such task.
  *
  * CPUIDVIRT_IOC_SELFTEST (_IOWR, struct cpuidvirt_selftest)
  *   Behavioural test of CPUID faulting, driven from user space one CPU at a
