@@ -377,8 +377,11 @@ t_eq "control (views=0): inside, the kernel's bytes" "" "$(in_cg $CG/vc cat /pro
 echo 1 >/sys/module/cpuidvirt/parameters/views
 
 # --- cost: reading /proc/cpuinfo inside vs outside (reported, not judged) --
-b_out=$($BIN/readbench /proc/cpuinfo 500 | sed -n 's/^ns_per_read=\([0-9]*\).*/\1/p')
-b_in=$(in_cg $CG/vc $BIN/readbench /proc/cpuinfo 500 | sed -n 's/^ns_per_read=\([0-9]*\).*/\1/p')
+# A read takes about 40 ms on the debug kernel: no benchmark there.
+nb=500
+[ "${KFLAVOUR:-}" != debug ] || nb=10
+b_out=$($BIN/readbench /proc/cpuinfo $nb | sed -n 's/^ns_per_read=\([0-9]*\).*/\1/p')
+b_in=$(in_cg $CG/vc $BIN/readbench /proc/cpuinfo $nb | sed -n 's/^ns_per_read=\([0-9]*\).*/\1/p')
 t_match "bench: readbench measured both" '^[0-9]+ [0-9]+$' "$b_out $b_in"
 echo "# bench: read /proc/cpuinfo ($ncpu CPUs), ns per read: outside $b_out, inside x86-64-v2 $b_in, ratio $((b_in * 100 / (b_out + 1)))%"
 
