@@ -68,6 +68,13 @@ bool cv_sync_task_locked(struct task_struct *t, enum cv_window w)
 		return false;
 	want = cv_task_wants_fault(t);
 	cv_test_window(w);
+	/*
+	 * No flag where we switch the bit ourselves: switch.c reads "wants"
+	 * live. Whether t may run with a stale bit somewhere is unknown, so
+	 * say "changed" whenever a bit may be set at all.
+	 */
+	if (cv_module_switches)
+		return cv_switch_active();
 	if (want == test_tsk_thread_flag(t, TIF_NOCPUID))
 		return false;
 	update_tsk_thread_flag(t, TIF_NOCPUID, want);
@@ -117,6 +124,10 @@ void cv_resync_this_cpu(void)
 	bool want = test_thread_flag(TIF_NOCPUID);
 	u64 v;
 
+	if (cv_module_switches) {
+		cv_switch_resync();
+		return;
+	}
 	if (cv_rdmsr_safe(m->msr, &v))
 		return;
 	if (!!(v & m->bit) == want)
@@ -277,10 +288,13 @@ static int cv_prctl_pre(struct kprobe *kp, struct pt_regs *regs)
 	 * repatches this call site (our other kprobe coming or going) jumped
 	 * to address 0 (module-lifecycle's failed init).
 	 */
-	if (option == ARCH_SET_CPUID && !boot_cpu_has(X86_FEATURE_CPUID_FAULT))
+	if (option == ARCH_SET_CPUID &&
+	    (!boot_cpu_has(X86_FEATURE_CPUID_FAULT) || cv_module_switches))
 		/*
 		 * The kernel's answer where it did not detect faulting itself
-		 * (we probed it): nobody arms it, so "asked" stays empty.
+		 * (we probed it): nobody arms it, so "asked" stays empty and
+		 * no thread gets TIF_NOCPUID. (Test builds may switch the bit
+		 * in switch.c on a kernel that detected it: the same there.)
 		 */
 		answer = cv_prctl_enodev;
 	else if (option == ARCH_SET_CPUID)

@@ -40,4 +40,13 @@
 #define CV_KERNEL_SWITCHES_BY_VENDOR	0
 #endif
 
+/* HWCR's CpuidUserDis bit: named by the kernel only from 6.17 on. */
+#define CV_HWCR_CPUID_USER_DIS_BIT	35
+
+/*
+ * The sched_switch tracepoint's probe arguments (switch.c) after the
+ * probe's data pointer: (bool preempt, struct task_struct *prev,
+ * struct task_struct *next, unsigned int prev_state) in 6.1 and 6.12.
+ */
+
 #endif /* CPUIDVIRT_COMPAT_H */

@@ -39,23 +39,24 @@ static const struct cv_mech cv_mech_intel = {
 /* The mechanism in use; NULL while ABSENT. */
 const struct cv_mech *cv_mech;
 
+/* AMD's own; Linux drives it only from 6.17 on (compat.h). */
+static const struct cv_mech cv_mech_amd = {
+	.name = "AMD CpuidUserDis (HWCR bit 35)",
+	.msr = MSR_K7_HWCR,
+	.bit = BIT_ULL(CV_HWCR_CPUID_USER_DIS_BIT),
+};
+
 /* Why ABSENT, for STATUS. */
 enum cv_absent {
 	CV_ABSENT_NO_PINFO,
 	CV_ABSENT_PINFO_CLEAR,
-	CV_ABSENT_PINFO_NOT_SWITCHED,
-	CV_ABSENT_KERNEL_AMD,
 };
 
 static const char *const cv_absent_why[] = {
 	[CV_ABSENT_NO_PINFO] =
-		"no CPUID faulting: MSR_PLATFORM_INFO cannot be read (AMD CpuidUserDis is not supported yet)",
+		"no CPUID faulting: MSR_PLATFORM_INFO cannot be read and CPUID 0x80000021 EAX bit 17 is clear",
 	[CV_ABSENT_PINFO_CLEAR] =
-		"no CPUID faulting: MSR_PLATFORM_INFO bit 31 is clear (AMD CpuidUserDis is not supported yet)",
-	[CV_ABSENT_PINFO_NOT_SWITCHED] =
-		"MSR_PLATFORM_INFO bit 31 is set, but this kernel switches MSR 0x140 only on Intel CPUs: not supported yet",
-	[CV_ABSENT_KERNEL_AMD] =
-		"this kernel drives AMD CpuidUserDis (HWCR bit 35) itself, which this module does not support yet",
+		"no CPUID faulting: MSR_PLATFORM_INFO bit 31 is clear and CPUID 0x80000021 EAX bit 17 is clear",
 };
 
 static enum cv_absent cv_absent = CV_ABSENT_NO_PINFO;
@@ -82,6 +83,7 @@ static void cv_check_stick(void *failed)
 		v = 0;
 	/* Interrupts are off: restoring the bit covers the current thread. */
 	cv_wrmsr_safe(m->msr, orig);
+	cv_switch_note_cpu(orig & m->bit);
 	if (!(v & m->bit))
 		cpumask_set_cpu(smp_processor_id(), failed);
 }
@@ -96,36 +98,48 @@ static int cv_platform_info_fault(void)
 	return !!(v & MSR_PLATFORM_INFO_CPUID_FAULT);
 }
 
+/* CPUID Fn8000_0021 EAX bit 17, GpOnUserCpuid: HWCR bit 35 exists. */
+static bool cv_amd_gp_on_user_cpuid(void)
+{
+	if (boot_cpu_data.x86_vendor != X86_VENDOR_AMD &&
+	    boot_cpu_data.x86_vendor != X86_VENDOR_HYGON)
+		return false;
+	if (boot_cpu_data.extended_cpuid_level < 0x80000021)
+		return false;
+	return cpuid_eax(0x80000021) & BIT(17);
+}
+
 /*
  * Which mechanism, and does the kernel's context switch keep its enable
- * bit equal to the incoming thread's TIF_NOCPUID? The arming relies on
- * that. Linux 6.1 and 6.12 set X86_FEATURE_CPUID_FAULT on Intel only, but
- * their __switch_to_xtra() writes MSR 0x140 for TIF_NOCPUID on any vendor,
- * so Intel-style faulting probed here (KVM offers it to AMD-vendor guests)
- * works the same way. Kernels with AMD's CpuidUserDis
- * (CV_KERNEL_SWITCHES_BY_VENDOR) switch MSR 0x140 only on Intel and HWCR
- * on AMD: this module does not drive either there yet.
+ * bit equal to the incoming thread's TIF_NOCPUID (docs/module.md, "Which
+ * mechanism")? If not, switch.c does it (cv_module_switches) and nobody
+ * gets TIF_NOCPUID. Linux 6.1 and 6.12 set X86_FEATURE_CPUID_FAULT on
+ * Intel only, but their __switch_to_xtra() writes MSR 0x140 for
+ * TIF_NOCPUID on any vendor: Intel-style faulting probed here (KVM offers
+ * it to AMD-vendor guests) is switched by the kernel there. Kernels that
+ * know CpuidUserDis (CV_KERNEL_SWITCHES_BY_VENDOR) switch MSR 0x140 only
+ * on Intel and HWCR bit 35 only on AMD, and only if they set the feature.
+ * The kernel's own mechanism is preferred: it costs no probe.
  */
 static const struct cv_mech *cv_detect(void)
 {
+	bool amd = cv_amd_gp_on_user_cpuid();
 	int pinfo;
 
 	if (boot_cpu_has(X86_FEATURE_CPUID_FAULT)) {
-		if (!CV_KERNEL_SWITCHES_BY_VENDOR ||
-		    boot_cpu_data.x86_vendor == X86_VENDOR_INTEL)
-			return &cv_mech_intel;
-		cv_absent = CV_ABSENT_KERNEL_AMD;
-		return NULL;
+		if (CV_KERNEL_SWITCHES_BY_VENDOR &&
+		    boot_cpu_data.x86_vendor == X86_VENDOR_AMD)
+			return &cv_mech_amd;
+		return &cv_mech_intel;
 	}
 	pinfo = cv_platform_info_fault();
 	if (pinfo > 0 && !CV_KERNEL_SWITCHES_BY_VENDOR)
 		return &cv_mech_intel;
-	if (pinfo > 0)
-		cv_absent = CV_ABSENT_PINFO_NOT_SWITCHED;
-	else if (pinfo == 0)
-		cv_absent = CV_ABSENT_PINFO_CLEAR;
-	else
-		cv_absent = CV_ABSENT_NO_PINFO;
+	if (amd || pinfo > 0) {
+		cv_module_switches = true;
+		return amd ? &cv_mech_amd : &cv_mech_intel;
+	}
+	cv_absent = pinfo < 0 ? CV_ABSENT_NO_PINFO : CV_ABSENT_PINFO_CLEAR;
 	return NULL;
 }
 
@@ -138,6 +152,8 @@ void cv_faultcheck_init(void)
 		cv_state = CPUIDVIRT_FAULT_ABSENT;
 		return;
 	}
+	if (cv_test_module_switches())
+		cv_module_switches = true;
 	cpumask_clear(&failed);
 	cpus_read_lock();
 	on_each_cpu(cv_check_stick, &failed, 1);
@@ -220,14 +236,18 @@ bool cv_selftest_trap(u32 leaf, u32 out[CPUIDVIRT_NR_REGS])
 	return true;
 }
 
-/* Disarm t and put its flag and this CPU back to what they should be. */
-static void cv_selftest_disarm(void)
+/*
+ * Disarm t and put its flag and this CPU back to what they should be.
+ * True if it was armed: the caller then owes a cv_switch_put(), made
+ * outside cv_selftest_lock (it waits for every CPU).
+ */
+static bool cv_selftest_disarm(void)
 {
 	struct task_struct *t = cv_st_task;
 	unsigned long flags;
 
 	if (!t)
-		return;
+		return false;
 	WRITE_ONCE(cv_st_task, NULL);
 	raw_spin_lock_irqsave(cv_task_lock(t), flags);
 	cv_sync_task_locked(t, CV_WIN_EVENT);
@@ -235,11 +255,13 @@ static void cv_selftest_disarm(void)
 		cv_resync_this_cpu();
 	raw_spin_unlock_irqrestore(cv_task_lock(t), flags);
 	put_task_struct(t);
+	return true;
 }
 
 int cv_selftest(struct cpuidvirt_selftest *st)
 {
 	enum cpuidvirt_fault_state state;
+	unsigned int puts = 0;
 	unsigned long flags;
 	int cpu, ret = 0;
 
@@ -252,14 +274,18 @@ int cv_selftest(struct cpuidvirt_selftest *st)
 	if (st->cpu >= nr_cpu_ids || !cpu_online(st->cpu))
 		return -EINVAL;
 
+	/* The armed thread must fault after every switch: see switch.c. */
+	if (st->op == CPUIDVIRT_SELFTEST_ARM)
+		cv_switch_get();
 	mutex_lock(&cv_selftest_lock);
 	switch (st->op) {
 	case CPUIDVIRT_SELFTEST_ARM:
 		if (st->cpuids || st->pad) {
 			ret = -EINVAL;
+			puts++;
 			break;
 		}
-		cv_selftest_disarm();
+		puts += cv_selftest_disarm();
 		get_task_struct(current);
 		WRITE_ONCE(cv_st_trapped_cpu, -1);
 		WRITE_ONCE(cv_st_task, current);
@@ -275,7 +301,7 @@ int cv_selftest(struct cpuidvirt_selftest *st)
 			break;
 		}
 		cpu = READ_ONCE(cv_st_trapped_cpu);
-		cv_selftest_disarm();
+		puts += cv_selftest_disarm();
 		if (cpu >= 0) {
 			st->trapped = 1;
 			cpumask_set_cpu(cpu, &cv_verified);
@@ -301,6 +327,8 @@ int cv_selftest(struct cpuidvirt_selftest *st)
 	}
 	state = cv_fault_state();
 	mutex_unlock(&cv_selftest_lock);
+	while (puts--)
+		cv_switch_put();
 	st->fault_state = state;
 	return ret;
 }
@@ -360,7 +388,11 @@ void cv_faultcheck_hotplug_exit(void)
 
 void cv_faultcheck_exit(void)
 {
+	bool armed;
+
 	mutex_lock(&cv_selftest_lock);
-	cv_selftest_disarm();
+	armed = cv_selftest_disarm();
 	mutex_unlock(&cv_selftest_lock);
+	if (armed)
+		cv_switch_put();
 }

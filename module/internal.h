@@ -9,6 +9,7 @@
  *   arming.c      TIF_NOCPUID and MSR bit 0, the ARCH_SET_CPUID hook
  *   asked.c       the threads that armed faulting themselves
  *   faultcheck.c  is CPUID faulting real? detection and selftest
+ *   switch.c      the enable bit at context switch, where the kernel does not
  *   tracepoints.c fork, exec, exit and cgroup moves
  *   testhooks.c   test-only race windows
  *   views*.c      the auxiliary vector and /proc/cpuinfo of profiled tasks
@@ -141,6 +142,16 @@ bool cv_selftest_trap(u32 leaf, u32 out[CPUIDVIRT_NR_REGS]);
 void cv_faultcheck_exit(void);
 int cv_faultcheck_hotplug_init(void);
 void cv_faultcheck_hotplug_exit(void);
+
+/* switch.c */
+extern bool cv_module_switches;
+int cv_switch_init(void);
+void cv_switch_exit(void);
+void cv_switch_get(void);
+void cv_switch_put(void);
+bool cv_switch_active(void);
+void cv_switch_resync(void);
+void cv_switch_note_cpu(bool armed);
 
 /* tracepoints.c */
 int cv_tracepoints_init(void);

@@ -30,6 +30,7 @@ static void cv_unhook(void)
 	cv_faultcheck_hotplug_exit();
 	cv_ncache_exit();
 	cv_emulate_exit();
+	cv_switch_exit();
 	cv_tracepoints_exit();
 	cv_arming_exit();
 	/*
@@ -74,6 +75,8 @@ static int __init cv_init(void)
 		WRITE_ONCE(cv_seeding, false);
 		/* No fork tracepoint still sees "seeding" once ATTACH works. */
 		synchronize_rcu();
+		if (!ret)
+			ret = cv_switch_init();
 		if (!ret)
 			ret = cv_emulate_init();
 		if (!ret)

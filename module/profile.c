@@ -360,12 +360,15 @@ int cv_attach(const struct cpuidvirt_attach *a)
 		ret = -ENOMEM;
 		goto out_free;
 	}
+	/* Before the profile is visible: from then on switches arm. */
+	cv_switch_get();
 	p->cgrp = cgrp;
 	p->cgroup_id = cgroup_id(cgrp);
 	strscpy(p->name, a->name, sizeof(p->name));
 	RCU_INIT_POINTER(p->rules, rules);
 	ret = rhashtable_insert_fast(&cv_profiles, &p->node, cv_profile_params);
 	if (ret) {
+		cv_switch_put();
 		free_percpu(p->stats);
 		kfree(p);
 		goto out_free;
@@ -428,6 +431,7 @@ int cv_detach(const struct cpuidvirt_detach *d)
 	cv_profiles_changed();
 	/* Nobody covered only by this profile faults when we return. */
 	cv_sync_all();
+	cv_switch_put();
 	mutex_unlock(&cv_profiles_lock);
 
 	synchronize_rcu();
@@ -526,6 +530,9 @@ int cv_query(struct cpuidvirt_query *q)
 	memset(q->name, 0, sizeof(q->name));
 	mutex_lock(&cv_profiles_lock);
 	rcu_read_lock();
+	/* No flag where switch.c sets the bit: what it sets it from. */
+	if (cv_module_switches)
+		q->armed = cv_task_wants_fault(t);
 	p = cv_profile_of(t);
 	if (p) {
 		q->cgroup_id = p->cgroup_id;

@@ -21,6 +21,15 @@ static bool test_init_fail;
 module_param(test_init_fail, bool, 0400);
 MODULE_PARM_DESC(test_init_fail, "test builds only: fail module init after hooking");
 
+static bool test_module_switches;
+module_param(test_module_switches, bool, 0400);
+MODULE_PARM_DESC(test_module_switches, "test builds only: switch the enable bit in a sched_switch probe");
+
+bool cv_test_module_switches(void)
+{
+	return test_module_switches;
+}
+
 int cv_test_init_fault(void)
 {
 	return test_init_fail ? -EAGAIN : 0;

@@ -5,6 +5,9 @@
  *   test_windows   bitmask of enum cv_window
  *   test_delay_us  busy-wait at each enabled window
  *   test_init_fail module init fails after every hook is in place
+ *   test_module_switches  switch the enable bit ourselves (switch.c) even
+ *                  where the kernel would, so that the test bed's Intel
+ *                  CPU runs that code too
  * Each window sits between a decision and the write that acts on it, so
  * the stress scenarios can make a lost update likely instead of rare.
  * Writers get separate windows: a lost update needs one writer slow and
@@ -25,6 +28,7 @@ enum cv_window {
 #ifdef CV_TEST_HOOKS
 void cv_test_window(enum cv_window w);
 int cv_test_init_fault(void);
+bool cv_test_module_switches(void);
 #else
 static inline void cv_test_window(enum cv_window w)
 {
@@ -33,6 +37,11 @@ static inline void cv_test_window(enum cv_window w)
 static inline int cv_test_init_fault(void)
 {
 	return 0;
+}
+
+static inline bool cv_test_module_switches(void)
+{
+	return false;
 }
 #endif
 

@@ -845,6 +845,133 @@ static int cmd_multi(int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------ */
+/* Context switches                                                    */
+
+/* B of a ctxsw pair: echo every byte back until a 'q'. */
+static void ctxsw_echo(int in, int out)
+{
+	char c;
+
+	while (read(in, &c, 1) == 1 && c == 'x')
+		if (write(out, &c, 1) != 1)
+			break;
+	_exit(0);
+}
+
+static void ctxsw_enter(const char *cg)
+{
+	if (strcmp(cg, "-"))
+		enter_cgroup(cg);
+}
+
+/*
+ * One ctxsw row, in a worker: A (this process) and B (its child), both
+ * pinned to one CPU, A in CGA and B in CGB, bounce a byte over two pipes.
+ * A round trip is two context switches (and four pipe system calls); a
+ * sample is a batch of 64 * REPS round trips, its time per switch.
+ */
+static void ctxsw_worker(const char *row, const char *cga, const char *cgb,
+			 int ctl_in, int ctl_out)
+{
+	int ab[2], ba[2], rounds = 64 * opt_reps, n = 0, i;
+	double *s = calloc(opt_batches, sizeof(*s));
+	char c, ok = 1;
+	uint64_t t0;
+	pid_t b;
+
+	if (!s)
+		die("out of memory");
+	pin_cpu(opt_cpu);
+	if (pipe(ab) || pipe(ba))
+		die("pipe: %s", strerror(errno));
+	b = fork();
+	if (b < 0)
+		die("fork: %s", strerror(errno));
+	if (b == 0) {
+		ctxsw_enter(cgb);
+		ctxsw_echo(ab[0], ba[1]);
+	}
+	ctxsw_enter(cga);
+	for (i = 0; i < opt_warmup * rounds; i++)
+		if (write(ab[1], "x", 1) != 1 || read(ba[0], &c, 1) != 1)
+			ok = 0;
+	if (write(ctl_out, &ok, 1) != 1 || !ok)
+		_exit(1);
+	while (read(ctl_in, &c, 1) == 1 && c == 'b') {
+		t0 = now_ns();
+		for (i = 0; i < rounds; i++)
+			if (write(ab[1], "x", 1) != 1 || read(ba[0], &c, 1) != 1)
+				die("%s: the echo process is gone", row);
+		s[n++] = (double)(now_ns() - t0) / (2.0 * rounds);
+		if (write(ctl_out, "b", 1) != 1)
+			_exit(1);
+	}
+	if (write(ab[1], "q", 1) == 1)
+		waitpid(b, NULL, 0);
+	report(row, s, n, 2 * rounds, "unit=switch");
+	_exit(0);
+}
+
+/*
+ * ctxsw ROW:CGA:CGB...: one pair per row ("-" keeps the pair where it
+ * is); the rows take turns batch by batch, as in multi.
+ */
+static int cmd_ctxsw(int nw, char **argv)
+{
+	int (*to)[2] = calloc(nw, sizeof(*to)), (*from)[2] = calloc(nw, sizeof(*from));
+	pid_t *pids = calloc(nw, sizeof(*pids));
+	char *alive = calloc(nw, 1);
+	int i, b, ret = 0;
+
+	if (!to || !from || !pids || !alive)
+		die("out of memory");
+	fflush(stdout);
+	for (i = 0; i < nw; i++) {
+		char *spec = strdup(argv[i]), *save = NULL;
+		char *row = strtok_r(spec, ":", &save);
+		char *cga = strtok_r(NULL, ":", &save);
+		char *cgb = strtok_r(NULL, ":", &save);
+		char ok;
+
+		if (!row || !cga || !cgb)
+			die("bad row spec '%s' (ROW:CGA:CGB)", argv[i]);
+		if (pipe(to[i]) || pipe(from[i]))
+			die("pipe: %s", strerror(errno));
+		pids[i] = fork();
+		if (pids[i] < 0)
+			die("fork: %s", strerror(errno));
+		if (pids[i] == 0)
+			ctxsw_worker(row, cga, cgb, to[i][0], from[i][1]);
+		if (read(from[i][0], &ok, 1) == 1 && ok)
+			alive[i] = 1;
+		else
+			waitpid(pids[i], NULL, 0);
+		free(spec);
+	}
+	for (b = 0; b < opt_batches; b++)
+		for (i = 0; i < nw; i++) {
+			char c = 'b';
+
+			if (!alive[i])
+				continue;
+			if (write(to[i][1], &c, 1) != 1 ||
+			    read(from[i][0], &c, 1) != 1)
+				alive[i] = 0;
+		}
+	for (i = 0; i < nw; i++) {
+		int status;
+
+		if (!alive[i])
+			continue;
+		if (write(to[i][1], "q", 1) != 1 ||
+		    waitpid(pids[i], &status, 0) != pids[i] ||
+		    !WIFEXITED(status) || WEXITSTATUS(status))
+			ret = 1;
+	}
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
 /* Start-up: fork + exec + exit of a program                           */
 
 /*
@@ -1288,6 +1415,8 @@ static void usage(void)
 	      "                                  taking turns (p=: module parameter per batch)\n"
 	      "  conc CGROUP N...                CPUID cost with N threads on N CPUs at once\n"
 	      "  startup PROG ROW:CGROUP...      fork+exec+exit of PROG, rows taking turns\n"
+	      "  ctxsw ROW:CGA:CGB...            context switch between a pair in CGA and CGB\n"
+	      "                                  (\"-\": stay), rows taking turns\n"
 	      "  attach DIR                      attach the bench profile to DIR\n"
 	      "  mkprofiles ROOT COUNT           COUNT cgroups under ROOT, each profiled\n"
 	      "  threads DIR N                   time ATTACH to DIR holding N threads\n"
@@ -1356,6 +1485,8 @@ int main(int argc, char **argv)
 		return cmd_lat(argv[1]);
 	if (!strcmp(argv[0], "multi") && argc >= 2)
 		return cmd_multi(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "ctxsw") && argc >= 2)
+		return cmd_ctxsw(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "startup") && argc >= 3)
 		return cmd_startup(argv[1], argc - 2, argv + 2);
 	if (!strcmp(argv[0], "attach") && argc == 2) {

@@ -208,6 +208,11 @@ END {
 	row("5. pipe ping-pong (2 context switches), module not loaded", "ctxsw_nomod")
 	row("5. pipe ping-pong, module loaded, no profile on either task", "ctxsw_loaded")
 	row("5. getppid(), module loaded (reference for the line above)", "getppid_loaded")
+	row("6. context switch (pipe ping-pong on one CPU), no module", "ctxsw_nomodule")
+	row("6. context switch, module loaded, no profile", "ctxsw_noprofile")
+	row("6. context switch, 1 profile elsewhere (both unmasked)", "ctxsw_profile")
+	row("6. context switch, both in the profile (masked)", "ctxsw_masked")
+	row("6. context switch, masked ↔ unmasked (the bit flips)", "ctxsw_mixed")
 	print ""
 	header("Ratio (target)")
 	printf "| signal / cpuidvirt (≥ 5×)"

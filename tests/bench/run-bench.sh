@@ -1,7 +1,14 @@
 #!/bin/bash
 # run-bench.sh [--kernels "6.1 6.12"] [--profiles N] [--threads N]
 #              [--batches N] [--starts N] [--accel tcg|kvm|auto]
-#              [--timeout SECS] [--smp N]
+#              [--timeout SECS] [--smp N] [--cpu MODEL --mode MODE]
+#              [--switch-test]
+#
+# --cpu/--mode: another TCG CPU model and CPUID faulting mode (e.g. --cpu
+# EPYC-Milan --mode amd-native for AMD CpuidUserDis); --switch-test: the
+# module loaded with test_module_switches=1 (test builds), so that the
+# context-switch rows measure the module's own sched_switch probe
+# (module/switch.c) on the default Intel CPU.
 #
 # `make bench`: boot the test-bed guest once per kernel with CPUID faulting
 # "working", run tests/bench/guest-bench.sh in it, and print the table
@@ -25,7 +32,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=$top/tests/vm
 out=$top/build/bench
 kernels="6.1 6.12" profiles=10000 threads=1000 batches=500 starts=100 accel=auto
-timeout=2400 smp=4
+timeout=2400 smp=4 cpu= mode=working switch_test=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernels) kernels=$2; shift 2 ;;
@@ -36,7 +43,10 @@ while [ $# -gt 0 ]; do
 	--accel) accel=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
-	-h|--help) sed -n '2,3p' "$0" | sed 's/^# //' >&2; exit 2 ;;
+	--cpu) cpu=$2; shift 2 ;;
+	--mode) mode=$2; shift 2 ;;
+	--switch-test) switch_test=1; shift ;;
+	-h|--help) sed -n '2,5p' "$0" | sed 's/^# //' >&2; exit 2 ;;
 	*) echo "run-bench: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -69,7 +79,7 @@ fi
 if [ $use_kvm = 1 ]; then
 	accel_name=kvm qemu_cpu=host,+umip
 else
-	accel_name=tcg qemu_cpu=Skylake-Client-v4,+umip
+	accel_name=tcg qemu_cpu=${cpu:-Skylake-Client-v4},+umip
 fi
 
 logs=()
@@ -86,14 +96,15 @@ for series in $kernels; do
 	log "booting $series ($accel_name, -cpu $qemu_cpu, -smp $smp) with tests/vm/run-guest.sh, up to ${timeout}s"
 	t0=$(date +%s)
 	load0=$(cut -d' ' -f1 /proc/loadavg)
-	"$vm/run-guest.sh" --kernel "$series" --mode working --tag bench --quiet \
+	"$vm/run-guest.sh" --kernel "$series" --mode "$mode" ${cpu:+--cpu "$cpu"} --tag bench --quiet \
 		--results "$out" --accel "$accel_name" --cpu-flags +umip --smp "$smp" \
 		--timeout "$timeout" --scenario-timeout $((timeout - 60)) \
 		--scenario guest-bench --disk "$xfer.img" "${files[@]}" \
 		--env "BENCH_PROFILES=$profiles" --env "BENCH_THREADS=$threads" \
-		--env "BENCH_BATCHES=$batches" --env "BENCH_STARTS=$starts"
+		--env "BENCH_BATCHES=$batches" --env "BENCH_STARTS=$starts" \
+		--env "BENCH_SWITCH_TEST=$switch_test"
 	rgrc=$?
-	name=$series-working-bench
+	name=$series-$mode-bench
 	cp "$out/vm-$name.tap" "$out/$series.results" 2>/dev/null
 	cp "$top/build/logs/$name.log" "$out/$series.console" 2>/dev/null
 	tar -C "$xfer" -xf "$xfer.img" 2>/dev/null

@@ -1226,8 +1226,8 @@ static uint64_t stale_count(void)
 	return st.stale_repaired;
 }
 
-/* MSR_MISC_FEATURES_ENABLES of a CPU through msr.ko, or ~0 on error. */
-static uint64_t msr140(int cpu)
+/* An MSR of a CPU through msr.ko, or ~0 on error. */
+static uint64_t rdmsr_cpu(int cpu, uint32_t msr)
 {
 	char path[64];
 	uint64_t v;
@@ -1237,10 +1237,35 @@ static uint64_t msr140(int cpu)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		die(path);
-	if (pread(fd, &v, sizeof(v), 0x140) != sizeof(v))
+	if (pread(fd, &v, sizeof(v), msr) != sizeof(v))
 		v = ~0ULL;
 	close(fd);
 	return v;
+}
+
+/*
+ * The enable bit of the module's mechanism (its STATUS reason names it):
+ * MSR_MISC_FEATURES_ENABLES whole (only bit 0 may be set there), or HWCR
+ * bit 35 alone (HWCR's other bits are firmware's). ~0 on error.
+ */
+static uint64_t fault_msr(int cpu)
+{
+	static int amd = -1;
+	uint64_t v;
+
+	if (amd < 0) {
+		struct cpuidvirt_status s;
+
+		memset(&s, 0, sizeof(s));
+		s.size = sizeof(s);
+		if (xioctl(CPUIDVIRT_IOC_STATUS, &s))
+			die("STATUS");
+		amd = !strncmp(s.reason, "AMD CpuidUserDis", 16);
+	}
+	if (!amd)
+		return rdmsr_cpu(cpu, 0x140);
+	v = rdmsr_cpu(cpu, 0xc0010015);
+	return v == ~0ULL ? v : (v >> 35) & 1;
 }
 
 /* spin-detach: the spinner stops executing CPUID (but keeps running) while held. */
@@ -1268,7 +1293,7 @@ static void *detach_spinner(void *arg)
 /*
  * The caller is in CGDIR, which has a profile. A thread runs on CPU 1 with
  * no system call, executing CPUID(6) except while held. Held (still
- * running, so CPU 1's MSR 0x140 is its bit 0): the main thread on CPU 0
+ * running, so CPU 1's enable bit is its; fault_msr()): the main thread on CPU 0
  * reads that MSR (masked: exactly 1), DETACHes, reads it again (must be
  * 0 when DETACH returns), then releases it for 1000 more CPUIDs, which
  * must be native without a single trap (stale-repair counter unchanged).
@@ -1298,7 +1323,7 @@ static int cmd_spin_detach(const char *cgdir)
 	 */
 	m0 = 0;
 	for (r = 0; r < 20; r++) {
-		uint64_t v = msr140(1);
+		uint64_t v = fault_msr(1);
 
 		if (v & ~1ULL) {
 			m0 = v;
@@ -1316,7 +1341,7 @@ static int cmd_spin_detach(const char *cgdir)
 	/* Every read must be 0: the spinner still runs there, held. */
 	m1 = 0;
 	for (r = 0; r < 20; r++)
-		m1 |= msr140(1);
+		m1 |= fault_msr(1);
 	s = spin_seq;
 	det_hold = 0;
 	while (__atomic_load_n(&spin_seq, __ATOMIC_SEQ_CST) <= s + 1000)

@@ -128,7 +128,7 @@ static void attach_explain(int devfd, const struct profile_compiled *c,
 		} else {
 			err_msg("cannot apply to %s: CPUID faulting is %s: %s",
 				cgpath, fault_state_name(st.fault_state), st.reason);
-			err_msg("profiles cannot work on this machine: it needs a CPU or hypervisor with working CPUID faulting (Intel since Ivy Bridge; KVM guests of any CPU vendor)");
+			err_msg("profiles cannot work on this machine: it needs a CPU or hypervisor with working CPUID faulting (Intel since Ivy Bridge, AMD with CpuidUserDis, KVM guests of any CPU vendor)");
 		}
 		break;
 	case EBADF:

@@ -1,5 +1,5 @@
 #!/bin/sh
-# modes: working
+# modes: working amd-native
 # kernels: 6.1 6.12
 # flavours: generic rt cloud
 # cpuidctl end to end on a CPU whose faulting works: load, selftest,

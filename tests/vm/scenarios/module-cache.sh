@@ -1,5 +1,5 @@
 #!/bin/sh
-# modes: working
+# modes: working amd-native
 # kernels: 6.1 6.12
 # The per-CPU cache of native CPUID answers (module/cache.c): in steady
 # state an emulated CPUID executes no real CPUID (inside a VM each is an

@@ -1,5 +1,5 @@
 #!/bin/sh
-# modes: working
+# modes: working amd-native
 # kernels: 6.1 6.12
 # An emulated CPUID behaves like a real one where the #GP hook could get it
 # wrong (tests/guest/cvemu.c), each compared with the same program run

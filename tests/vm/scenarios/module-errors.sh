@@ -1,5 +1,5 @@
 #!/bin/sh
-# modes: working
+# modes: working amd-native
 # kernels: 6.1 6.12
 # Every ioctl error path with its exact errno (cvctl errors), EPERM for
 # state-changing commands without CAP_SYS_ADMIN, and the module's

@@ -1,5 +1,5 @@
 #!/bin/sh
-# modes: absent working lie-drop lie-store
+# modes: absent working lie-drop lie-store amd-native amd-native-lie-drop amd-native-lie-store
 # kernels: 6.1 6.12
 # The module's CPUID-faulting support state on each CPU behaviour: detected
 # at load (absent, enable bit does not stick), then by the behavioural
@@ -25,11 +25,16 @@ t_match "VERSION reports api 1 and the module version" "^api=1 module=[0-9]" "$T
 
 state_of() { sed -n 's/^state=\([0-9]*\).*/\1/p'; }
 reason_of() { sed -n 's/^reason=//p'; }
-# Every reason but ABSENT's names the mechanism in use (docs/module.md).
-mech="Intel CPUID faulting \\(MSR 0x140\\)"
+# Every reason but ABSENT's names the mechanism in use (docs/module.md):
+# AMD's own in the amd-native modes, Intel's (also on an AMD CPU model)
+# otherwise.
+case $CPU_MODE in
+amd-native*)	mech="AMD CpuidUserDis \\(HWCR bit 35\\)" ;;
+*)		mech="Intel CPUID faulting \\(MSR 0x140\\)" ;;
+esac
 
 st=$($CV status)
-case $CPU_MODE in
+case ${CPU_MODE#amd-native-} in
 absent)
 	t_eq "state at load is ABSENT" 0 "$(echo "$st" | state_of)"
 	t_match "reason names MSR_PLATFORM_INFO bit 31" "^no CPUID faulting: MSR_PLATFORM_INFO bit 31 is clear " "$(echo "$st" | reason_of)"
@@ -51,7 +56,7 @@ lie-store)
 	t_eq "state after selftest is LYING_NO_TRAP" 2 "$(echo "$st" | state_of)"
 	t_match "reason says CPUID did not trap" "^$mech: CPUID did not trap on CPU [0-9]+ with faulting enabled: advertised but not implemented\$" "$(echo "$st" | reason_of)"
 	;;
-working)
+working | amd-native)
 	t_eq "state at load is UNVERIFIED" 3 "$(echo "$st" | state_of)"
 	t_match "reason names the mechanism and asks for the selftest" "^$mech is advertised but verified on 0 of [0-9]+ CPUs: run .cpuidctl selftest.\$" "$(echo "$st" | reason_of)"
 	t_exit "ATTACH before the selftest is EOPNOTSUPP" 1 $CV attach $CG/mfs
@@ -79,14 +84,14 @@ working)
 	t_match "ATTACH errno after LYING_NO_TRAP" "EOPNOTSUPP" "$T_OUT"
 	;;
 esac
-if [ "$CPU_MODE" != working ]; then
+if [ "$CPU_MODE" != working ] && [ "$CPU_MODE" != amd-native ]; then
 	t_exit "ATTACH is EOPNOTSUPP without verified faulting" 1 $CV attach $CG/mfs 1/0/eax/0/0
 	t_match "ATTACH errno" "EOPNOTSUPP" "$T_OUT"
 	t_exit "a plain CPUID still works" 0 "$BIN/cpuidq" 0
 fi
 t_check "rmmod succeeds" rmmod cpuidvirt
 t_check "module loads again" modprobe cpuidvirt
-[ "$CPU_MODE" != working ] ||
+[ "$CPU_MODE" != working ] && [ "$CPU_MODE" != amd-native ] ||
 	t_eq "after the reload the state is UNVERIFIED again" 3 "$($CV status | state_of)"
 rmdir $CG/mfs
 t_done

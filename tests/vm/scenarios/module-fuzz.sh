@@ -1,5 +1,5 @@
 #!/bin/sh
-# modes: working
+# modes: working amd-native
 # kernels: 6.1 6.12
 # ioctl fuzzing (tests/guest/cvfuzz.c): 20,000 calls over every command,
 # struct size, flag bit, bad pointer and fd (including a cgroup v1

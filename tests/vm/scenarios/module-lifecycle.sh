@@ -1,5 +1,5 @@
 #!/bin/sh
-# modes: working
+# modes: working amd-native
 # kernels: 6.1 6.12
 # Fault-state and lock life cycle: a selftest that tested nothing cannot
 # poison a verified machine; a CPU brought online after the selftest is

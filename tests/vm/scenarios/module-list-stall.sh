@@ -1,5 +1,5 @@
 #!/bin/sh
-# modes: working
+# modes: working amd-native
 # kernels: 6.1 6.12
 # expected-skip: working/6.12-debug the debug kernel's config has no CONFIG_USERFAULTFD
 # LIST never holds the profile lock while copying to user space: with its

@@ -1,5 +1,5 @@
 #!/bin/sh
-# modes: working
+# modes: working amd-native
 # kernels: 6.1 6.12
 # What masked programs see, straight through the module's ioctls (cvctl):
 # dynamic, static and 32-bit programs, glibc's ld.so, fork, threads, exec,

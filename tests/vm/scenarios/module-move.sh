@@ -1,5 +1,5 @@
 #!/bin/sh
-# modes: working
+# modes: working amd-native
 # kernels: 6.1 6.12
 # Moves are synchronous: when a write to cgroup.procs returns, the moved
 # process is masked on every CPU. A process spins on CPUID(6) on CPU 1 with

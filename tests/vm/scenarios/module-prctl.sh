@@ -1,5 +1,5 @@
 #!/bin/sh
-# modes: working
+# modes: working amd-native
 # kernels: 6.1 6.12
 # ARCH_SET_CPUID / ARCH_GET_CPUID with the module loaded: a task outside
 # any profile that arms faulting itself (rr-style) still gets SIGSEGV; a

@@ -1,5 +1,5 @@
 #!/bin/sh
-# modes: working
+# modes: working amd-native
 # kernels: 6.1 6.12
 # ARCH_SET_CPUID against ATTACH/DETACH (docs/module.md, "No escape"):
 # threads loop ARCH_SET_CPUID(1) (must never unmask themselves) and

@@ -1,5 +1,5 @@
 #!/bin/sh
-# modes: working
+# modes: working amd-native
 # kernels: 6.1 6.12
 # Races between writers of a thread's arming (docs/module.md, "One writer
 # at a time"): exec, fork, thread and move storms against ATTACH, REPLACE

@@ -1,5 +1,5 @@
 #!/bin/sh
-# modes: working
+# modes: working amd-native
 # kernels: 6.1 6.12
 # Self-armed threads (ARCH_SET_CPUID(0)) present at load: a zombie must
 # not be tracked (its entry would outlive it), a live one must be, and be
