@@ -66,6 +66,7 @@ fi
 # skip_declared FILE: whether one of FILE's "# expected-skip: MODE/KERNEL
 # REASON" lines (first 10 lines; MODE and KERNEL are shell patterns)
 # matches this boot. KERNEL is as in the boot id: 6.12, 6.12-rt, ...
+# MODE/KERNEL/MODEL (e.g. working/*/EPYC*) also names the CPU model.
 KBOOT=$KSERIES
 [ "$KFLAVOUR" = generic ] || KBOOT=$KSERIES-$KFLAVOUR
 skip_declared()
@@ -73,6 +74,7 @@ skip_declared()
 	head -n 10 "$1" | sed -n 's/^# expected-skip: *//p' >/tmp/expected-skip
 	while read -r pat _; do
 		case "$CPU_MODE/$KBOOT" in $pat) return 0 ;; esac
+		case "$CPU_MODE/$KBOOT/$CPU_MODEL" in $pat) return 0 ;; esac
 	done </tmp/expected-skip
 	return 1
 }
