@@ -115,24 +115,26 @@ bool cv_repair_stale(void)
 }
 
 /*
- * Preemption disabled: make this CPU's enable bit match its current
- * thread. Read-modify-write: the MSR's other bits are not ours.
+ * Preemption disabled: set this CPU's enable bit to @want.
+ * Read-modify-write: the MSR's other bits are not ours.
  */
-void cv_resync_this_cpu(void)
+void cv_cpu_set_enable(bool want)
 {
 	const struct cv_mech *m = cv_mech;
-	bool want = test_thread_flag(TIF_NOCPUID);
 	u64 v;
 
-	if (cv_module_switches) {
-		cv_switch_resync();
-		return;
-	}
-	if (cv_rdmsr_safe(m->msr, &v))
-		return;
-	if (!!(v & m->bit) == want)
+	if (cv_rdmsr_safe(m->msr, &v) || !!(v & m->bit) == want)
 		return;
 	cv_wrmsr_safe(m->msr, v ^ m->bit);
+}
+
+/* Preemption disabled: make this CPU's enable bit match its current thread. */
+void cv_resync_this_cpu(void)
+{
+	if (cv_module_switches)
+		cv_switch_resync();
+	else
+		cv_cpu_set_enable(test_thread_flag(TIF_NOCPUID));
 }
 
 static void cv_resync_ipi(void *unused)

@@ -43,10 +43,4 @@
 /* HWCR's CpuidUserDis bit: named by the kernel only from 6.17 on. */
 #define CV_HWCR_CPUID_USER_DIS_BIT	35
 
-/*
- * The sched_switch tracepoint's probe arguments (switch.c) after the
- * probe's data pointer: (bool preempt, struct task_struct *prev,
- * struct task_struct *next, unsigned int prev_state) in 6.1 and 6.12.
- */
-
 #endif /* CPUIDVIRT_COMPAT_H */

@@ -110,6 +110,7 @@ bool cv_repair_stale(void);
 void cv_resync_move_cb(struct callback_head *cb);
 void cv_sync_all(void);
 void cv_resync_all(void);
+void cv_cpu_set_enable(bool want);
 void cv_resync_this_cpu(void);
 void cv_resync_all_later(void);
 int cv_arming_init(void);

@@ -43,16 +43,10 @@ static atomic_t cv_switch_users;	/* profiles + armed selftest */
 static struct tracepoint *cv_switch_tp;
 static bool cv_switch_registered;
 
-/* Interrupts off: set this CPU's bit (read-modify-write) and the shadow. */
+/* Interrupts off: set this CPU's bit and the shadow. */
 static void cv_cpu_write(bool want)
 {
-	const struct cv_mech *m = cv_mech;
-	u64 v;
-
-	if (cv_rdmsr_safe(m->msr, &v))
-		return;
-	if (!!(v & m->bit) != want)
-		cv_wrmsr_safe(m->msr, v ^ m->bit);
+	cv_cpu_set_enable(want);
 	__this_cpu_write(cv_cpu_armed, want);
 }
 
@@ -79,7 +73,7 @@ void cv_switch_resync(void)
 	local_irq_restore(flags);
 }
 
-/* sched_switch: interrupts off, the runqueue locked, before the switch. */
+/* sched_switch (6.1 and 6.12 signature): interrupts off, rq locked, before the switch. */
 static void cv_tp_switch(void *data, bool preempt, struct task_struct *prev,
 			 struct task_struct *next, unsigned int prev_state)
 {
