@@ -755,9 +755,29 @@ static int cmd_lat(const char *mode)
  * out batches round-robin, so every row sees the same (TCG, shared host)
  * conditions over time and their ratios stay meaningful under load.
  */
+/*
+ * opt_batches rounds: each live worker runs one batch, in turn; a worker
+ * that stops answering is dead.
+ */
+static void run_batches(int nw, int (*to)[2], int (*from)[2], char *alive)
+{
+	int b, i;
+
+	for (b = 0; b < opt_batches; b++)
+		for (i = 0; i < nw; i++) {
+			char c = 'b';
+
+			if (!alive[i])
+				continue;
+			if (write(to[i][1], &c, 1) != 1 ||
+			    read(from[i][0], &c, 1) != 1)
+				alive[i] = 0;
+		}
+}
+
 static int cmd_multi(int argc, char **argv)
 {
-	int nw = argc, i, b, ret = 0;
+	int nw = argc, i, ret = 0;
 	int (*to)[2] = calloc(nw, sizeof(*to)), (*from)[2] = calloc(nw, sizeof(*from));
 	pid_t *pids = calloc(nw, sizeof(*pids));
 	char *alive = calloc(nw, 1);
@@ -816,16 +836,7 @@ static int cmd_multi(int argc, char **argv)
 			waitpid(pids[i], NULL, 0);
 		free(spec);
 	}
-	for (b = 0; b < opt_batches; b++)
-		for (i = 0; i < nw; i++) {
-			char c = 'b';
-
-			if (!alive[i])
-				continue;
-			if (write(to[i][1], &c, 1) != 1 ||
-			    read(from[i][0], &c, 1) != 1)
-				alive[i] = 0;
-		}
+	run_batches(nw, to, from, alive);
 	for (i = 0; i < nw; i++) {
 		char c = 'q';
 		int status;
@@ -921,7 +932,7 @@ static int cmd_ctxsw(int nw, char **argv)
 	int (*to)[2] = calloc(nw, sizeof(*to)), (*from)[2] = calloc(nw, sizeof(*from));
 	pid_t *pids = calloc(nw, sizeof(*pids));
 	char *alive = calloc(nw, 1);
-	int i, b, ret = 0;
+	int i, ret = 0;
 
 	if (!to || !from || !pids || !alive)
 		die("out of memory");
@@ -948,16 +959,7 @@ static int cmd_ctxsw(int nw, char **argv)
 			waitpid(pids[i], NULL, 0);
 		free(spec);
 	}
-	for (b = 0; b < opt_batches; b++)
-		for (i = 0; i < nw; i++) {
-			char c = 'b';
-
-			if (!alive[i])
-				continue;
-			if (write(to[i][1], &c, 1) != 1 ||
-			    read(from[i][0], &c, 1) != 1)
-				alive[i] = 0;
-		}
+	run_batches(nw, to, from, alive);
 	for (i = 0; i < nw; i++) {
 		int status;
 
