@@ -200,6 +200,20 @@ t_cgroups_remove()
 	done
 }
 
+# t_rounds N: how many rounds a stress loop of N rounds runs on this
+# kernel: N, or N/5 on the debug flavour, whose KASAN, lockdep and debug
+# objects make fork, exec and cgroup moves about 30 times slower under
+# TCG (a full count there outlasts the scenario timeout). The windows a
+# test build widens keep N/5 rounds enough to hit each race.
+t_rounds()
+{
+	if [ "${KFLAVOUR:-}" = debug ]; then
+		echo $(($1 / 5 > 0 ? $1 / 5 : 1))
+	else
+		echo "$1"
+	fi
+}
+
 # t_race_windows WINDOWS DELAY_US: widen the test build's race windows
 # (module parameters test_windows, a bitmask of enum cv_window in
 # module/testhooks.h: 1 event, 2 prctl, 4 walk, 8 stub, 16 lookup;

@@ -86,7 +86,22 @@ mig()	# KERNEL-mig-TAG: boot A, then boot B
 	[ $st = ok ]
 }
 
-for b in $boots; do
+# Longest first, so that N slots end together: the debug kernel's boot,
+# then boots running every scenario, then migration and podman runs (two
+# boots or a large initramfs), then the short ones (absent, lying:
+# 1-3 scenarios). The summary below keeps the given order.
+weight()	# BOOT-ID: 0 (longest) to 3
+{
+	case "$1" in
+	*-debug-*) echo 0 ;;
+	*-lie-*|*-absent*) echo 3 ;;
+	*-mig-*|*-podman) echo 2 ;;
+	*) echo 1 ;;
+	esac
+}
+order=$(for b in $boots; do echo "$(weight "$b") $b"; done | sort -s -n -k1,1 | cut -d' ' -f2)
+
+for b in $order; do
 	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
 		wait -n
 	done

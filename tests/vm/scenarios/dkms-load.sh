@@ -1,6 +1,7 @@
 #!/bin/sh
 # modes: working
 # kernels: 6.1 6.12
+# flavours: generic rt cloud
 # The module as DKMS built it on the host (tests/host/dkms-check.sh: real
 # dkms add/build/install), not the tree build: it is signed with the DKMS
 # MOK key, loads, verifies faulting, masks a cgroup and unloads cleanly.

@@ -1,6 +1,7 @@
 #!/bin/sh
 # modes: working amd-native
 # kernels: 6.1 6.12
+# flavours: generic rt cloud
 # The per-CPU cache of native CPUID answers (module/cache.c): in steady
 # state an emulated CPUID executes no real CPUID (inside a VM each is an
 # exit), for a loop over 4 leaves and for ld.so's start-up; REFRESH, a CPU coming online and

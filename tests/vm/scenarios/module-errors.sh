@@ -1,6 +1,7 @@
 #!/bin/sh
 # modes: working amd-native
 # kernels: 6.1 6.12
+# flavours: generic rt cloud
 # Every ioctl error path with its exact errno (cvctl errors), EPERM for
 # state-changing commands without CAP_SYS_ADMIN, and the module's
 # lifetime: rmmod refused while a profile is attached, clean after detach.

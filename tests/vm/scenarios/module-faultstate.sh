@@ -1,6 +1,7 @@
 #!/bin/sh
 # modes: absent working lie-drop lie-store amd-native amd-native-lie-drop amd-native-lie-store
 # kernels: 6.1 6.12
+# flavours: generic rt cloud
 # The module's CPUID-faulting support state on each CPU behaviour: detected
 # at load (absent, enable bit does not stick), then by the behavioural
 # selftest (never traps -> lying, all CPUs trap -> verified). ATTACH is

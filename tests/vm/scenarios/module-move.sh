@@ -11,7 +11,7 @@
 CV=$BIN/cvctl
 Q=$BIN/cpuidq
 CG=/sys/fs/cgroup
-ROUNDS=200
+ROUNDS=$(t_rounds 200)
 grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG || t_skip_all "cannot mount cgroup2"
 [ "$(nproc)" -ge 2 ] || t_skip_all "needs two CPUs"
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # modes: absent working lie-drop lie-store
 # kernels: 6.1 6.12
+# flavours: generic rt cloud
 # The OCI hook with a real runtime: Debian's crun runs bundles whose
 # config.json carries hooks.createRuntime/poststop = cpuidctl oci-hook.
 # Annotated containers see the profile (cpuidq and glibc's ld.so), others
