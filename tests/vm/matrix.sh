@@ -63,9 +63,9 @@ PODMAN_KERNELS="6.1 6.12"
 # (as KVM emulates them on any host) and AMD's own CpuidUserDis.
 AMD_CPU=EPYC-Milan AMD_TAG=epyc
 AMD_MODE_LIST="absent working lie-drop lie-store amd-native amd-native-lie-drop amd-native-lie-store"
-# None by default until the module supports AMD guests (they would fail);
-# then this becomes AMD_DEFAULT_MODES=$AMD_MODE_LIST.
-AMD_DEFAULT_MODES=""
+# All of them by default (issue 11: both mechanisms and every lying
+# variant, on both generic kernels).
+AMD_DEFAULT_MODES=$AMD_MODE_LIST
 
 die() { echo "matrix: $*" >&2; exit 1; }
 

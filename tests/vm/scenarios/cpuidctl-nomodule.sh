@@ -1,5 +1,5 @@
 #!/bin/sh
-# modes: working absent
+# modes: working absent amd-native
 # kernels: 6.1 6.12
 # flavours: generic rt cloud
 # cpuidctl without the module: every command that needs /dev/cpuidvirt

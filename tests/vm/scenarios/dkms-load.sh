@@ -1,5 +1,5 @@
 #!/bin/sh
-# modes: working
+# modes: working amd-native
 # kernels: 6.1 6.12
 # flavours: generic rt cloud
 # The module as DKMS built it on the host (tests/host/dkms-check.sh: real

@@ -1,5 +1,5 @@
 #!/bin/sh
-# modes: working
+# modes: working amd-native
 # kernels: 6.1 6.12
 # Profile lookup in the #GP hook (module/profile.c): rules are found by
 # binary search (an exact subleaf beats ANY_SUBLEAF, among 200 rules of
