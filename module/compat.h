@@ -40,6 +40,17 @@
 #define CV_KERNEL_SWITCHES_BY_VENDOR	0
 #endif
 
+/*
+ * The argument of a syscore callback: a context pointer where callbacks
+ * are registered through a struct syscore (Kbuild's CV_HAVE_SYSCORE_DATA),
+ * none before.
+ */
+#ifdef CV_HAVE_SYSCORE_DATA
+#define CV_SYSCORE_ARG	void *data
+#else
+#define CV_SYSCORE_ARG	void
+#endif
+
 /* HWCR's CpuidUserDis bit: named by the kernel only from 6.17 on. */
 #define CV_HWCR_CPUID_USER_DIS_BIT	35
 

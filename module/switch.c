@@ -20,6 +20,14 @@
  * A per-CPU shadow of the bit makes a switch between two threads that want
  * the same cost one compare; kernel threads (and idle) never run user
  * code, so the bit is left as it is for them.
+ *
+ * A resume from suspend or hibernation resets the boot CPU's MSRs under
+ * the shadow: left alone, a masked thread that is current across the
+ * resume, and every masked thread after it until one that wants the bit
+ * clear, would run CPUID natively (module-resume scenario). A syscore
+ * resume hook, on that CPU before any thread runs, sets the bit again.
+ * The other CPUs come back through CPU hotplug (faultcheck.c's online
+ * callback reads their bit into the shadow).
  */
 
 #include <linux/atomic.h>
@@ -28,6 +36,7 @@
 #include <linux/sched.h>
 #include <linux/smp.h>
 #include <linux/string.h>
+#include <linux/syscore_ops.h>
 #include <linux/tracepoint.h>
 #include <asm/msr.h>
 
@@ -119,6 +128,46 @@ bool cv_switch_active(void)
 	return atomic_read(&cv_switch_users);
 }
 
+/* Syscore resume: the boot CPU, interrupts off, one CPU online. */
+static void cv_switch_resume(CV_SYSCORE_ARG)
+{
+	cv_cpu_write(cv_switch_wants(current));
+}
+
+#ifdef CV_HAVE_SYSCORE_DATA
+static const struct syscore_ops cv_switch_syscore_ops = {
+	.resume = cv_switch_resume,
+};
+
+static struct syscore cv_switch_syscore = {
+	.ops = &cv_switch_syscore_ops,
+};
+
+static void cv_switch_syscore_register(void)
+{
+	register_syscore(&cv_switch_syscore);
+}
+
+static void cv_switch_syscore_unregister(void)
+{
+	unregister_syscore(&cv_switch_syscore);
+}
+#else
+static struct syscore_ops cv_switch_syscore = {
+	.resume = cv_switch_resume,
+};
+
+static void cv_switch_syscore_register(void)
+{
+	register_syscore_ops(&cv_switch_syscore);
+}
+
+static void cv_switch_syscore_unregister(void)
+{
+	unregister_syscore_ops(&cv_switch_syscore);
+}
+#endif
+
 static void cv_switch_find(struct tracepoint *tp, void *priv)
 {
 	if (!strcmp(tp->name, "sched_switch"))
@@ -139,6 +188,7 @@ int cv_switch_init(void)
 		pr_err("cannot hook sched_switch: %d\n", ret);
 		return ret;
 	}
+	cv_switch_syscore_register();
 	cv_switch_registered = true;
 	return 0;
 }
@@ -146,7 +196,9 @@ int cv_switch_init(void)
 /* The caller waits for running probes (tracepoint_synchronize_unregister). */
 void cv_switch_exit(void)
 {
-	if (cv_switch_registered)
+	if (cv_switch_registered) {
+		cv_switch_syscore_unregister();
 		tracepoint_probe_unregister(cv_switch_tp, cv_tp_switch, NULL);
+	}
 	cv_switch_registered = false;
 }

@@ -56,6 +56,12 @@
  *                                     read from FIFO: ARCH_GET_CPUID, CPUID
  *                                     ("quit" ends)
  *   cvctl wait-cpuid FIFO LEAF SUB    the same without ARCH_SET_CPUID
+ *   cvctl suspend LEAF SUB            pinned to CPU 0 (the boot CPU, which
+ *                                     resumes first): CPUID, then write
+ *                                     "mem" to /sys/power/state (the caller
+ *                                     sets a wake alarm), then CPUID again
+ *                                     at once: "before=ECX after=ECX
+ *                                     bit=B" (B: CPU 0's enable bit after)
  *
  * -U drops every capability after opening the device (EPERM tests).
  * An ioctl error prints "error: ENAME (message)" and exits 1; bad usage 2.
@@ -1268,6 +1274,31 @@ static uint64_t fault_msr(int cpu)
 	return v == ~0ULL ? v : (v >> 35) & 1;
 }
 
+/*
+ * suspend: this task suspends the machine itself, so that it is the
+ * current task of CPU 0 from before the suspend until its first CPUID
+ * after the resume, with no context switch in between for a switch path
+ * to repair the enable bit that the resume cleared.
+ */
+static int cmd_suspend(uint32_t leaf, uint32_t sub)
+{
+	uint32_t before[4], after[4];
+	int fd;
+
+	pin(0);
+	fd = open("/sys/power/state", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("/sys/power/state");
+	cpuid(leaf, sub, before);
+	if (write(fd, "mem", 3) != 3)
+		die("write mem to /sys/power/state");
+	cpuid(leaf, sub, after);
+	close(fd);
+	printf("before=%08x after=%08x bit=%llu\n", before[2], after[2],
+	       (unsigned long long)fault_msr(0));
+	return 0;
+}
+
 /* spin-detach: the spinner stops executing CPUID (but keeps running) while held. */
 static volatile int det_hold, det_held;
 
@@ -1682,6 +1713,8 @@ int main(int argc, char **argv)
 		return cmd_wait(0, argv[0], num(argv[1]), num(argv[2]));
 
 	open_dev();
+	if (!strcmp(cmd, "suspend") && argc == 2)
+		return cmd_suspend(num(argv[0]), num(argv[1]));
 	if (!strcmp(cmd, "version") && !argc)
 		return cmd_version();
 	if (!strcmp(cmd, "status") && !argc)
