@@ -10,6 +10,9 @@
 #  - each "# skip - ..." line (a scenario skipped without declaring it in
 #    its "# expected-skip:" header). Declared skips arrive as
 #    "# skip (expected) - ..." and are listed, not counted.
+# Boots that tests/vm/run-guest.sh ran twice because the kernel died
+# before the guest's init ("# retried - ...") are listed, not counted: the
+# second boot's lines are the result.
 # Exit 1 if anything failed or nothing passed.
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$top/build/results}
@@ -45,6 +48,10 @@ for f in "$dir"/*.tap; do
 	if [ "$s" -gt 0 ]; then
 		echo "$(basename "$f"): $s skipped, not declared by '# expected-skip:' (counted as failed):"
 		grep '^# skip - ' "$f" | sed 's/^/  /'
+	fi
+	if grep -q '^# retried - ' "$f"; then
+		echo "$(basename "$f"): booted twice:"
+		grep '^# retried - ' "$f" | sed 's/^/  /'
 	fi
 	if grep -q '^# skip (expected) - ' "$f"; then
 		echo "$(basename "$f"): skipped as declared:"

@@ -86,6 +86,11 @@ summary
 expect "summary.sh passes complete results and lists a declared skip" 0 "$rc" "$out" \
 	'^  # skip \(expected\) - c: declared$' '^3 passed, 0 failed$'
 craft
+echo "# retried - boot-6.12-working: the first boot died (x)" >>"$w/r/vm-6.12-working.tap"
+summary
+expect "summary.sh lists a boot booted twice, and counts only the second" 0 "$rc" "$out" \
+	'^vm-6\.12-working\.tap: booted twice:$' '^  # retried - boot-6\.12-working: ' '^3 passed, 0 failed$'
+craft
 echo "not ok - a: c" >>"$w/r/unit.tap"
 summary
 expect "summary.sh fails on a not ok line" 1 "$rc" "$out" '^  not ok - a: c$' '^3 passed, 1 failed$'
@@ -197,6 +202,20 @@ $(cat "$sdir/vm-$b.tap" 2>&1)" \
 		'^ok - testbed-reaped: its background sleep was killed' \
 		'^# skip \(expected\) - testbed-skip: ' "^ok - boot-$b: clean boot" '!^not ok'
 	echo "testbed-selftest: leftover boot took $(($(date +%s) - t0))s"
+	b=$kernel-absent-selftest-noinit
+	t0=$(date +%s)
+	out=$(CPUIDVIRT_TEST_NO_INIT=1 "$vm/run-guest.sh" --kernel "$kernel" --mode absent \
+		--no-substrate --quiet --tag selftest-noinit --results "$sdir" --timeout 120 2>&1)
+	rc=$?
+	expect "a kernel that dies before the guest's init is booted once more, then fails, both logs kept" \
+		1 $rc "$out
+$(cat "$sdir/vm-$b.tap" 2>&1)
+first log: $(grep -c 'Kernel panic' "$top/build/logs/$b.log.first" 2>&1)
+second log: $(grep -c 'Kernel panic' "$top/build/logs/$b.log" 2>&1)" \
+		"^not ok - boot-$b: .*kernel log: .*Kernel panic" \
+		"^# retried - boot-$b: the first boot died in the kernel before the guest's init started \\(.*Kernel panic" \
+		'^first log: [1-9]' '^second log: [1-9]'
+	echo "testbed-selftest: no-init boots took $(($(date +%s) - t0))s"
 
 	# AMD's CpuidUserDis (the matrix boots it too, with the module): the
 	# substrate passes on amd-native, and catches a CPU that claims it
