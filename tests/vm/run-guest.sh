@@ -139,7 +139,7 @@ done
 # wait for a hang; 10 minutes covers the whole suite under TCG. The debug
 # kernel (KASAN, lockdep) runs everything several times slower.
 case "$series" in
-*-debug) timeout=${timeout:-4800} stimeout=${stimeout:-900} ;;
+*-debug) timeout=${timeout:-4800} stimeout=${stimeout:-1500} ;;
 *) timeout=${timeout:-600} stimeout=${stimeout:-120} ;;
 esac
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # modes: working amd-native
 # kernels: 6.1 6.12
+# flavours: generic rt cloud
 # What masked programs see, straight through the module's ioctls (cvctl):
 # dynamic, static and 32-bit programs, glibc's ld.so, fork, threads, exec,
 # CLONE_INTO_CGROUP, moves in and out of a profiled cgroup (whole process
