@@ -51,15 +51,22 @@ int dev_open(void)
 		/*
 		 * No strerror here: podman reads "no such file or directory"
 		 * in a hook's message as its own command missing (exit 127).
+		 * ENXIO, ENODEV: a node left from an earlier load (no devtmpfs).
 		 */
 		if (ret == ENOENT && !module_loaded()) {
 			err_msg("the cpuidvirt module is not loaded (no %s); run 'cpuidctl load'",
 				CPUIDVIRT_DEV);
 			return -EXIT_NOMODULE;
 		}
+		if ((ret == ENXIO || ret == ENODEV) && !module_loaded()) {
+			err_msg("the cpuidvirt module is not loaded (%s is a stale node); run 'cpuidctl load'",
+				CPUIDVIRT_DEV);
+			return -EXIT_NOMODULE;
+		}
 		if (ret == ENOENT || ret == ENXIO || ret == ENODEV) {
-			err_msg("%s: %s: the module is loaded but its device node is missing (is devtmpfs mounted on /dev?)",
-				CPUIDVIRT_DEV, strerror(ret));
+			err_msg("%s: %s: the module is loaded but its device node is missing or unbound (is devtmpfs mounted on /dev?)",
+				CPUIDVIRT_DEV, ret == ENOENT ? "ENOENT" :
+				ret == ENXIO ? "ENXIO" : "ENODEV");
 			return -EXIT_NOMODULE;
 		}
 		if (ret == EACCES || ret == EPERM) {

@@ -310,6 +310,27 @@ t_exit "list after failed applies" 0 $CTL profile list
 t_eq "nothing was attached" "" "$T_OUT"
 rmdir $CG/cvt
 
+# The module loaded but its device node gone (no devtmpfs): exit 3 and a
+# message without strerror's "No such file or directory", which podman
+# takes for its own command missing (exit 127) when a hook prints it.
+devno=$(cat /sys/class/misc/cpuidvirt/dev)
+rm -f /dev/cpuidvirt
+t_exit "loaded, no device node: status exits 3" 3 $CTL status
+t_match "loaded, no device node: the message says so" \
+	"^cpuidctl: /dev/cpuidvirt: ENOENT: the module is loaded but its device node is missing or unbound \(is devtmpfs mounted on /dev\?\)\$" "$T_OUT"
+t_check "loaded, no device node: no strerror text" sh -c "! echo '$T_OUT' | grep -qi 'no such file'"
+# The same node made by hand outlives the module: then it is "not loaded".
+t_check "device node made by hand" mknod -m 600 /dev/cpuidvirt c "${devno%:*}" "${devno#*:}"
+t_exit "status exits 0 through it" 0 $CTL status
+t_check "module unloads" rmmod cpuidvirt
+t_exit "unloaded, stale device node: status exits 3" 3 $CTL status
+t_match "unloaded, stale device node: the module is not loaded" \
+	"^cpuidctl: the cpuidvirt module is not loaded \(/dev/cpuidvirt is a stale node\); run 'cpuidctl load'\$" "$T_OUT"
+# devtmpfs makes its own node again at the next load.
+rm -f /dev/cpuidvirt
+t_exit "load again (devtmpfs node, selftest)" 0 $CTL load $load_args
+t_eq "devtmpfs node back, mode 600" "600" "$(stat -c %a /dev/cpuidvirt 2>&1)"
+
 t_exit "unknown subcommand: usage" 2 $CTL frobnicate
 t_exit "profile apply with one argument: usage" 2 $CTL profile apply x86-64-v2
 
