@@ -188,6 +188,15 @@ in_cg()
 	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$_cg" "$@"
 }
 
+# t_reg REG CMD...: one register (hex, 8 digits) from the first
+# "eax=... ebx=..." line CMD prints (cpuidq, cvctl, cvemu).
+t_reg()
+{
+	_r=$1
+	shift
+	"$@" | sed -n "s/.*$_r=\([0-9a-f]*\).*/\1/p" | head -n1
+}
+
 # t_cgroups_remove DIR...: detach any profile from each cgroup directory
 # and remove it, children first (list them before their parents). For a
 # scenario's cleanup; missing directories are fine.

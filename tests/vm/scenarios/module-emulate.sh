@@ -23,13 +23,6 @@ CG=/sys/fs/cgroup
 TR=/sys/kernel/tracing
 grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG || t_skip_all "cannot mount cgroup2"
 
-reg()
-{
-	_r=$1
-	shift
-	"$@" | sed -n "s/.*$_r=\([0-9a-f]*\).*/\1/p" | head -n1
-}
-
 # Drop the result registers: what stays must be the same masked and native.
 noregs() { echo "$1" | sed 's/ e[abcd]x=[0-9a-f]*//g; s/ result_ecx=[0-9a-f]*//'; }
 
@@ -37,7 +30,7 @@ t_check "module loads" modprobe cpuidvirt
 t_check "selftest verifies faulting" $CV selftest
 $CV detach $CG/e >/dev/null 2>&1
 mkdir -p $CG/e
-native6=$(reg ecx $Q 6 0)
+native6=$(t_reg ecx $Q 6 0)
 t_check "ATTACH a profile to e (6.0.ECX = 0xa1)" $CV attach --name emu $CG/e 6/0/ecx/0/0xa1
 
 variants="$E $E.static"
@@ -78,9 +71,9 @@ for p in $variants; do
 		"^bp=hit rip=cpuid\+2 si_code=4\$" "$m"
 
 	# --- 5: CPUID across a page boundary ----------------------------------
-	t_eq "$v native: CPUID straddling a dropped page" "$native6" "$(reg ecx $p xpage once 6 0)"
+	t_eq "$v native: CPUID straddling a dropped page" "$native6" "$(t_reg ecx $p xpage once 6 0)"
 	t_eq "$v masked: CPUID straddling a dropped page is emulated" 000000a1 \
-		"$(reg ecx in_cg $CG/e $p xpage once 6 0)"
+		"$(t_reg ecx in_cg $CG/e $p xpage once 6 0)"
 	_t_run in_cg $CG/e $p xpage xonly 6 0
 	if [ "$T_RC" = 77 ]; then
 		echo "# $v: $T_OUT (no protection keys in this CPU): execute-only check not run"
@@ -129,7 +122,7 @@ for p in $variants; do
 	t_match "$v masked: HLT in an LDT code segment is SIGSEGV, not taken for the CPUID at flat EIP" \
 		"^sig=SIGSEGV cs=ldt ip=\+0 " "$(in_cg $CG/e $p ldt hlt 2>&1)"
 done
-t_eq "a masked task outside LDT code is still emulated" 000000a1 "$(reg ecx in_cg $CG/e $Q 6 0)"
+t_eq "a masked task outside LDT code is still emulated" 000000a1 "$(t_reg ecx in_cg $CG/e $Q 6 0)"
 
 t_check "DETACH e" $CV detach $CG/e
 rmdir $CG/e

@@ -16,14 +16,6 @@ CG=/sys/fs/cgroup
 LDSO=/lib64/ld-linux-x86-64.so.2
 grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none $CG || t_skip_all "cannot mount cgroup2"
 
-# reg REG CMD...: one register (hex, 8 digits) from a "eax=... ebx=..." line.
-reg()
-{
-	_r=$1
-	shift
-	"$@" | sed -n "s/.*$_r=\([0-9a-f]*\).*/\1/p" | head -n1
-}
-
 hex() { printf '%08x' "$(($1))"; }
 
 cleanup()
@@ -36,24 +28,24 @@ t_check "selftest verifies faulting" $CV selftest
 cleanup
 mkdir -p $CG/m $CG/s $CG/c $CG/c2 $CG/c3 $CG/c4 $CG/x $CG/dyn
 
-native6=$(reg ecx $Q 6 0)
-native7=$(reg ebx $Q 7 0)
+native6=$(t_reg ecx $Q 6 0)
+native7=$(t_reg ebx $Q 7 0)
 masked7=$(hex "0x$native7 & ~0x20")
 
 t_check "ATTACH profile 'pa' to m" $CV attach --name pa $CG/m 6/0/ecx/0/0xa1 7/0/ebx/0xffffffdf/0
 
 # --- exec, static, 32-bit, outside --------------------------------------
-t_eq "dynamic program in m sees the marker" 000000a1 "$(reg ecx in_cg $CG/m $Q 6 0)"
-t_eq "static program in m sees the marker" 000000a1 "$(reg ecx in_cg $CG/m $Q.static 6 0)"
-t_eq "AVX2 (7.0.EBX bit 5) is masked, other bits kept" "$masked7" "$(reg ebx in_cg $CG/m $Q 7 0)"
-t_eq "a leaf without a rule is native" "$(reg ebx $Q 0 0)" "$(reg ebx in_cg $CG/m $Q 0 0)"
+t_eq "dynamic program in m sees the marker" 000000a1 "$(t_reg ecx in_cg $CG/m $Q 6 0)"
+t_eq "static program in m sees the marker" 000000a1 "$(t_reg ecx in_cg $CG/m $Q.static 6 0)"
+t_eq "AVX2 (7.0.EBX bit 5) is masked, other bits kept" "$masked7" "$(t_reg ebx in_cg $CG/m $Q 7 0)"
+t_eq "a leaf without a rule is native" "$(t_reg ebx $Q 0 0)" "$(t_reg ebx in_cg $CG/m $Q 0 0)"
 if [ -x $Q.m32 ]; then
-	t_eq "32-bit static program in m sees the marker" 000000a1 "$(reg ecx in_cg $CG/m $Q.m32 6 0)"
-	t_eq "32-bit program outside is native" "$native6" "$(reg ecx $Q.m32 6 0)"
+	t_eq "32-bit static program in m sees the marker" 000000a1 "$(t_reg ecx in_cg $CG/m $Q.m32 6 0)"
+	t_eq "32-bit program outside is native" "$native6" "$(t_reg ecx $Q.m32 6 0)"
 else
 	t_fail "32-bit static program $Q.m32 exists" "guest-bins built no 32-bit programs (gcc -m32)"
 fi
-t_eq "a program outside is native" "$native6" "$(reg ecx $Q 6 0)"
+t_eq "a program outside is native" "$native6" "$(t_reg ecx $Q 6 0)"
 
 # --- prefixed CPUID is decoded; other #GP faults still kill ---------------
 out=$(in_cg $CG/m $CV prefixes)
@@ -94,39 +86,39 @@ else
 fi
 
 # --- fork, threads, CLONE_INTO_CGROUP -------------------------------------
-t_eq "forked child (no exec) of a masked process" 000000a1 "$(reg ecx in_cg $CG/m $CV fork 6 0)"
+t_eq "forked child (no exec) of a masked process" 000000a1 "$(t_reg ecx in_cg $CG/m $CV fork 6 0)"
 th=$(in_cg $CG/m $CV threads 8 6 0 | sed -n 's/.*ecx=\([0-9a-f]*\).*/\1/p')
 t_eq "8 new threads reported" 8 "$(printf '%s\n' "$th" | grep -c .)"
 t_eq "8 new threads all masked" 000000a1 "$(printf '%s\n' "$th" | sort -u)"
-t_eq "CLONE_INTO_CGROUP child from outside is masked" 000000a1 "$(reg ecx $CV clone-into $CG/m 6 0)"
+t_eq "CLONE_INTO_CGROUP child from outside is masked" 000000a1 "$(t_reg ecx $CV clone-into $CG/m 6 0)"
 
 # --- moves ---------------------------------------------------------------
 out=$($CV move-self $CG/m 6 0)
-t_eq "move in: before is native" "$native6" "$(echo "$out" | reg ecx grep before)"
-t_eq "move in: after is masked (same process, no exec)" 000000a1 "$(echo "$out" | reg ecx grep after)"
+t_eq "move in: before is native" "$native6" "$(echo "$out" | t_reg ecx grep before)"
+t_eq "move in: after is masked (same process, no exec)" 000000a1 "$(echo "$out" | t_reg ecx grep after)"
 out=$($CV move-self --thread $CG/m 6 0)
-t_eq "move in: another thread of the moved process is masked" 000000a1 "$(echo "$out" | reg ecx grep after)"
+t_eq "move in: another thread of the moved process is masked" 000000a1 "$(echo "$out" | t_reg ecx grep after)"
 out=$(in_cg $CG/m $CV move-self $CG 6 0)
-t_eq "move out: before is masked" 000000a1 "$(echo "$out" | reg ecx grep before)"
-t_eq "move out: after is native" "$native6" "$(echo "$out" | reg ecx grep after)"
+t_eq "move out: before is masked" 000000a1 "$(echo "$out" | t_reg ecx grep before)"
+t_eq "move out: after is native" "$native6" "$(echo "$out" | t_reg ecx grep after)"
 out=$(in_cg $CG/m $CV move-self --thread $CG 6 0)
-t_eq "move out: another thread is native" "$native6" "$(echo "$out" | reg ecx grep after)"
+t_eq "move out: another thread is native" "$native6" "$(echo "$out" | t_reg ecx grep after)"
 
 # --- nearest profiled ancestor wins ---------------------------------------
 mkdir -p $CG/m/child/gc
 t_check "ATTACH 'pb' to m/child" $CV attach --name pb $CG/m/child 6/0/ecx/0/0xa2
-t_eq "m/child gets its own profile" 000000a2 "$(reg ecx in_cg $CG/m/child $Q 6 0)"
-t_eq "m/child/gc gets the nearest (m/child)" 000000a2 "$(reg ecx in_cg $CG/m/child/gc $Q 6 0)"
-t_eq "m keeps its profile" 000000a1 "$(reg ecx in_cg $CG/m $Q 6 0)"
-t_eq "m/child has no AVX2 rule: its 7.0.EBX is native" "$native7" "$(reg ebx in_cg $CG/m/child $Q 7 0)"
+t_eq "m/child gets its own profile" 000000a2 "$(t_reg ecx in_cg $CG/m/child $Q 6 0)"
+t_eq "m/child/gc gets the nearest (m/child)" 000000a2 "$(t_reg ecx in_cg $CG/m/child/gc $Q 6 0)"
+t_eq "m keeps its profile" 000000a1 "$(t_reg ecx in_cg $CG/m $Q 6 0)"
+t_eq "m/child has no AVX2 rule: its 7.0.EBX is native" "$native7" "$(t_reg ebx in_cg $CG/m/child $Q 7 0)"
 t_check "DETACH m/child" $CV detach $CG/m/child
-t_eq "m/child/gc falls back to m" 000000a1 "$(reg ecx in_cg $CG/m/child/gc $Q 6 0)"
+t_eq "m/child/gc falls back to m" 000000a1 "$(t_reg ecx in_cg $CG/m/child/gc $Q 6 0)"
 
 # --- REPLACE, LIST, counters, QUERY ----------------------------------------
 t_exit "ATTACH without REPLACE on an attached cgroup" 1 $CV attach $CG/m 6/0/ecx/0/0xa3
 t_match "errno EEXIST" EEXIST "$T_OUT"
 t_check "ATTACH --replace with 'pc'" $CV attach --replace --name pc $CG/m 6/0/ecx/0/0xa3
-t_eq "replaced rules apply" 000000a3 "$(reg ecx in_cg $CG/m $Q 6 0)"
+t_eq "replaced rules apply" 000000a3 "$(t_reg ecx in_cg $CG/m $Q 6 0)"
 id=$($CV cgid $CG/m)
 l=$($CV list)
 t_match "LIST shows m with the new name and 1 rule" "^id=$id name=pc rules=1 " "$l"
@@ -156,7 +148,7 @@ t_eq "the running process is native after DETACH" "$native6" "$(tail -n1 /tmp/mm
 echo quit >/tmp/mm.fifo
 wait $pid
 rm -f /tmp/mm.fifo /tmp/mm.out
-t_eq "a new program in m is native after DETACH" "$native6" "$(reg ecx in_cg $CG/m $Q 6 0)"
+t_eq "a new program in m is native after DETACH" "$native6" "$(t_reg ecx in_cg $CG/m $Q 6 0)"
 
 # --- a thread spinning on another CPU is masked when ATTACH returns ---------
 out=$(in_cg $CG/s $CV spin-attach $CG/s)
@@ -178,10 +170,10 @@ t_check "DETACH s" $CV detach $CG/s
 # neither "first match wins" nor "last match wins" passes.
 t_check "ATTACH exact 0xd/0, 0xd/5 and ANY 0xd/*" $CV attach $CG/x \
 	0xd/0/edx/0/0xe0 0xd/'*'/edx/0/0xea 0xd/5/edx/0/0xe5
-t_eq "0xd subleaf 0: its exact rule" 000000e0 "$(reg edx in_cg $CG/x $Q 0xd 0)"
-t_eq "0xd subleaf 5: its exact rule" 000000e5 "$(reg edx in_cg $CG/x $Q 0xd 5)"
-t_eq "0xd subleaf 1: the ANY rule" 000000ea "$(reg edx in_cg $CG/x $Q 0xd 1)"
-t_eq "0xd subleaf 6: the ANY rule" 000000ea "$(reg edx in_cg $CG/x $Q 0xd 6)"
+t_eq "0xd subleaf 0: its exact rule" 000000e0 "$(t_reg edx in_cg $CG/x $Q 0xd 0)"
+t_eq "0xd subleaf 5: its exact rule" 000000e5 "$(t_reg edx in_cg $CG/x $Q 0xd 5)"
+t_eq "0xd subleaf 1: the ANY rule" 000000ea "$(t_reg edx in_cg $CG/x $Q 0xd 1)"
+t_eq "0xd subleaf 6: the ANY rule" 000000ea "$(t_reg edx in_cg $CG/x $Q 0xd 6)"
 t_check "DETACH x" $CV detach $CG/x
 
 # --- dynamic fields stay live under rules of their leaves --------------------
@@ -198,32 +190,32 @@ for cpu in $(seq 0 $(($(nproc) - 1))); do
 	n1=$(taskset -c $cpu $QS 1 0)
 	nb=$(taskset -c $cpu $QS 0xb 0)
 	t_eq "CPU $cpu: leaf 1 EBX (APIC ID) as native" "$(echo "$n1" | sed -n 's/.*ebx=\([0-9a-f]*\).*/\1/p')" \
-		"$(reg ebx in_cg $CG/dyn taskset -c $cpu $QS 1 0)"
+		"$(t_reg ebx in_cg $CG/dyn taskset -c $cpu $QS 1 0)"
 	t_eq "CPU $cpu: leaf 0xb EDX (x2APIC ID) as native" "$(echo "$nb" | sed -n 's/.*edx=\([0-9a-f]*\).*/\1/p')" \
-		"$(reg edx in_cg $CG/dyn taskset -c $cpu $QS 0xb 0)"
+		"$(t_reg edx in_cg $CG/dyn taskset -c $cpu $QS 0xb 0)"
 	ids="$ids $(echo "$nb" | sed -n 's/.*edx=\([0-9a-f]*\).*/\1/p')"
 done
 t_eq "the CPUs have distinct APIC IDs ($ids), so a stale one shows" "$(nproc)" \
 	"$(printf '%s\n' $ids | sort -u | grep -c .)"
-n1c=$(reg ecx $QS 1 0)
-d1c=$(reg ecx in_cg $CG/dyn $QS 1 0)
+n1c=$(t_reg ecx $QS 1 0)
+d1c=$(t_reg ecx in_cg $CG/dyn $QS 1 0)
 t_eq "native OSXSAVE (1.ECX bit 27) is set" 1 $(( (0x$n1c >> 27) & 1 ))
 t_eq "masked: OSXSAVE as native" 1 $(( (0x${d1c:-0} >> 27) & 1 ))
 t_eq "masked: the leaf 1 rule applied (AVX, bit 28, clear)" 0 $(( (0x${d1c:-10000000} >> 28) & 1 ))
 for sub in 0 1; do
 	for r in ebx ecx; do
-		t_eq "masked: 0xd.$sub $r (XSAVE size) as native" "$(reg $r $QS 0xd $sub)" "$(reg $r in_cg $CG/dyn $QS 0xd $sub)"
+		t_eq "masked: 0xd.$sub $r (XSAVE size) as native" "$(t_reg $r $QS 0xd $sub)" "$(t_reg $r in_cg $CG/dyn $QS 0xd $sub)"
 	done
 done
 t_eq "masked: the 0xd.0 rule applied (EAX bit 2 clear)" \
-	"$(hex "0x$(reg eax $QS 0xd 0) & ~4")" "$(reg eax in_cg $CG/dyn $QS 0xd 0)"
+	"$(hex "0x$(t_reg eax $QS 0xd 0) & ~4")" "$(t_reg eax in_cg $CG/dyn $QS 0xd 0)"
 t_check "DETACH dyn" $CV detach $CG/dyn
 
 # --- leaf clamps --------------------------------------------------------------
 t_check "ATTACH with clamps (basic 7, extended 0x80000004)" \
 	$CV attach --clamp-basic 7 --clamp-ext 0x80000004 $CG/c
-t_eq "CPUID(0).EAX is the basic clamp" 00000007 "$(reg eax in_cg $CG/c $Q 0)"
-t_eq "CPUID(0x80000000).EAX is the extended clamp" 80000004 "$(reg eax in_cg $CG/c $Q 0x80000000)"
+t_eq "CPUID(0).EAX is the basic clamp" 00000007 "$(t_reg eax in_cg $CG/c $Q 0)"
+t_eq "CPUID(0x80000000).EAX is the extended clamp" 80000004 "$(t_reg eax in_cg $CG/c $Q 0x80000000)"
 # The expected answer is the native leaf 7, read outside any profile.
 l7=$($Q 7 0)
 t_match "native leaf 7 read" "^eax=[0-9a-f]{8} ebx=$native7 " "$l7"
@@ -240,9 +232,9 @@ t_check "DETACH c" $CV detach $CG/c
 t_check "ATTACH clamps with rules on leaves 7, 0xd, 0x40000000" \
 	$CV attach --clamp-basic 7 --clamp-ext 0x80000004 $CG/c2 \
 	7/0/ebx/0/0xe7 0xd/0/ebx/0/0xed 0x40000000/0/ebx/0/0xe4
-t_eq "leaf 0xd above the clamp gets leaf 7's rule" 000000e7 "$(reg ebx in_cg $CG/c2 $Q 0xd 0)"
-t_eq "leaf 0x80000008 above the clamp gets leaf 7's rule" 000000e7 "$(reg ebx in_cg $CG/c2 $Q 0x80000008 0)"
-t_eq "leaf 0x40000000 keeps its own rule" 000000e4 "$(reg ebx in_cg $CG/c2 $Q 0x40000000 0)"
+t_eq "leaf 0xd above the clamp gets leaf 7's rule" 000000e7 "$(t_reg ebx in_cg $CG/c2 $Q 0xd 0)"
+t_eq "leaf 0x80000008 above the clamp gets leaf 7's rule" 000000e7 "$(t_reg ebx in_cg $CG/c2 $Q 0x80000008 0)"
+t_eq "leaf 0x40000000 keeps its own rule" 000000e4 "$(t_reg ebx in_cg $CG/c2 $Q 0x40000000 0)"
 t_check "DETACH c2" $CV detach $CG/c2
 
 # max_*_leaf without its flag is ignored.
@@ -252,7 +244,7 @@ t_eq "CPUID(0) is native" "$($Q 0 0)" "$(in_cg $CG/c3 $Q 0 0)"
 t_eq "CPUID(0x80000000) is native" "$($Q 0x80000000 0)" "$(in_cg $CG/c3 $Q 0x80000000 0)"
 t_eq "leaf 7 is native" "$($Q 7 0)" "$(in_cg $CG/c3 $Q 7 0)"
 t_eq "leaf 0x80000008 is native" "$($Q 0x80000008 0)" "$(in_cg $CG/c3 $Q 0x80000008 0)"
-t_eq "and the profile is in force" 000000a3 "$(reg ecx in_cg $CG/c3 $Q 6 0)"
+t_eq "and the profile is in force" 000000a3 "$(t_reg ecx in_cg $CG/c3 $Q 6 0)"
 t_match "LIST: no clamp flags" "rules=1 flags=0 " "$($CV list)"
 t_check "DETACH c3" $CV detach $CG/c3
 

@@ -21,7 +21,7 @@ t_check "module loads" modprobe cpuidvirt
 t_check "selftest verifies faulting" $CV selftest
 t_cgroups_remove $CG/rs
 mkdir -p $CG/rs
-native6=$($BIN/cpuidq 6 0 | sed -n 's/.*ecx=\([0-9a-f]*\).*/\1/p')
+native6=$(t_reg ecx $BIN/cpuidq 6 0)
 t_check "ATTACH to rs" $CV attach $CG/rs 6/0/ecx/0/0xa4
 
 # Every user task on CPU 1 only, so that from the resume until the
@@ -49,10 +49,10 @@ for round in 1 2; do
 	t_match "round $round: masked before the suspend and on its first CPUID after the resume, enable bit set" \
 		"^before=000000a4 after=000000a4 bit=1\$" "$T_OUT"
 	t_eq "round $round: a task outside the profile is native after the resume" "$native6" \
-		"$($BIN/cpuidq 6 0 | sed -n 's/.*ecx=\([0-9a-f]*\).*/\1/p')"
+		"$(t_reg ecx $BIN/cpuidq 6 0)"
 done
 t_eq "after the resumes: a new task in rs is masked" 000000a4 \
-	"$(in_cg $CG/rs $BIN/cpuidq 6 0 | sed -n 's/.*ecx=\([0-9a-f]*\).*/\1/p')"
+	"$(t_reg ecx in_cg $CG/rs $BIN/cpuidq 6 0)"
 
 t_cgroups_remove $CG/rs
 t_check "module unloads" rmmod cpuidvirt
