@@ -6,13 +6,15 @@ set -eu
 here=$(dirname "$0")
 sh "$here/apt-sources.sh"
 
-# Host build and test tools.
+# Host build and test tools; bc, libelf-dev and libssl-dev build the
+# debug kernel (objtool, signing), which no other package pulls in.
 pkgs="build-essential pkg-config check libkmod-dev libjson-c-dev kmod
 busybox-static cpio zstd xz-utils cpuid crun dkms
 ninja-build libglib2.0-dev libpixman-1-dev flex bison zlib1g-dev
 python3-venv meson seabios qemu-system-data dpkg-dev
 gcc-multilib libfdt-dev
-man-db groff-base python3 libssl3"
+man-db groff-base python3 libssl3
+bc libelf-dev libssl-dev"
 
 # Guest kernels: bookworm's 6.1 and bookworm-backports' 6.12, by ABI name.
 k61=$(sh "$here/kvers.sh" 6.1)
