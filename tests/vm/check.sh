@@ -108,13 +108,15 @@ phase kvm-probe tests/vm/kvm-probe.sh
 case " $KERNELS " in *" 6.12 "*) stk=6.12 ;; *) stk=${KERNELS%% *} ;; esac
 phase testbed-selftest tests/vm/testbed-selftest.sh --kernel "$stk"
 # Loading and unloading while threads on the other vCPU run through the
-# module's stubs needs QEMU's single-threaded TCG (docs/testbed.md,
-# "Cross-modifying code under multi-threaded TCG"): one short boot.
+# module's stubs and hooked call sites needs QEMU's single-threaded TCG
+# (docs/testbed.md, "Cross-modifying code under multi-threaded TCG"): one
+# short boot of the two scenarios that do it (lib.sh's t_patch_mask).
 case " ${MODES-working} " in
 *" working "*)
 	expect "vm-$stk-working-tcg1"
 	phase vm-tcg1 env CPUIDVIRT_TCG_THREAD=single tests/vm/run-guest.sh \
-		--kernel "$stk" --mode working --scenario module-initfail --tag tcg1 --quiet ;;
+		--kernel "$stk" --mode working --scenario module-initfail \
+		--scenario module-lifecycle --tag tcg1 --quiet ;;
 esac
 phase vm tests/vm/vm-check.sh --boots "$boots $pods $migs"
 

@@ -223,6 +223,23 @@ t_rounds()
 	fi
 }
 
+# t_patch_mask: the taskset mask for a process that runs through kernel
+# code the module patches (its kprobes' and tracepoints' call sites) while
+# a modprobe or rmmod under `taskset 1` patches it on CPU 0. Under QEMU's
+# multi-threaded TCG another vCPU can run a stale translation of a site
+# just patched (docs/testbed.md, "Cross-modifying code under
+# multi-threaded TCG"), so there both share CPU 0 (mask 1); under
+# single-threaded TCG (the tcg1 boot) it runs on CPU 1 (mask 2), beside the
+# patching as on hardware.
+t_patch_mask()
+{
+	if [ "${TCG_THREAD:-multi}" = single ]; then
+		echo 2
+	else
+		echo 1
+	fi
+}
+
 # t_race_windows WINDOWS DELAY_US: widen the test build's race windows
 # (module parameters test_windows, a bitmask of enum cv_window in
 # module/testhooks.h: 1 event, 2 prctl, 4 walk, 8 stub, 16 lookup;

@@ -27,13 +27,8 @@ R=$BIN/cvrace
 # A scenario before may leave the module loaded (module-faultstate
 # reloads it): then modprobe would succeed without an init to fail.
 rmmod cpuidvirt 2>/dev/null
-if [ "$TCG_THREAD" = single ]; then
-	loop_cpus=2
-else
-	loop_cpus=1
-fi
 for round in 1 2 3; do
-	taskset $loop_cpus $R prctl-loop 4 4 >/tmp/if-loop.out 2>&1 &
+	taskset "$(t_patch_mask)" $R prctl-loop 4 4 >/tmp/if-loop.out 2>&1 &
 	loop=$!
 	sleep 1
 	t_exit "round $round: init failure injected: modprobe fails" 1 \

@@ -57,12 +57,13 @@ cleanup
 # its request and must keep getting SIGSEGV (the module's way out must not
 # touch flags; the walk window makes any walk at unload slow).
 # Where the kernel did not detect faulting itself nothing can self-arm.
+# The forks run through the call sites rmmod unpatches (t_patch_mask).
 if t_kernel_arms_cpuid; then
-	$R armed-forks 6 >/tmp/lc-forks.out 2>&1 &
+	taskset "$(t_patch_mask)" $R armed-forks 6 >/tmp/lc-forks.out 2>&1 &
 	forks=$!
 	sleep 2
 	t_race_windows 4 1000
-	t_check "module unloads while a self-armed process forks" rmmod cpuidvirt
+	t_check "module unloads while a self-armed process forks" taskset 1 rmmod cpuidvirt
 	wait $forks
 	t_eq "every child forked across the unload got SIGSEGV from CPUID" 0 $?
 	sed 's/^/    # /' /tmp/lc-forks.out
