@@ -43,7 +43,12 @@ for f in "$dir"/*.tap; do
 	failed=$((failed + n + s))
 	if [ "$n" -gt 0 ]; then
 		echo "$(basename "$f"): $n failed:"
-		grep '^not ok\b' "$f" | sed 's/^/  /'
+		# With the diagnostics under each (a boot's kernel report: its
+		# RIP and call trace), up to 30 lines: CI keeps only the end of
+		# its output, and a guest's console log stays on the CI machine.
+		awk '/^not ok/ { print "  " $0; ctx = 30; next }
+			ctx > 0 && /^    # / { print "  " $0; ctx--; next }
+			{ ctx = 0 }' "$f"
 	fi
 	if [ "$s" -gt 0 ]; then
 		echo "$(basename "$f"): $s skipped, not declared by '# expected-skip:' (counted as failed):"

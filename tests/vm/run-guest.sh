@@ -280,9 +280,28 @@ note "booting $kver, cpu $cpu${cpuflags:+,$cpuflags}, $smp vCPUs, cpu mode $mode
 # a boot is run once more, and the result says so ("# retried - ", listed
 # by tests/summary.sh); a second death, or any failure after init
 # started, is the verdict.
+# The host's longest pause during a boot, in ms: under TCG the guest's
+# clock follows the host's, so a host that stops for 20 s (an overloaded
+# or descheduled CI machine) looks to the guest like a CPU stuck that long
+# (a soft lockup, an RCU stall). Printed under a failed boot's reasons.
+watch_host_pauses()	# FILE: the longest gap seen by a 1 s sleep, in ms
+{
+	local last now max=0
+	last=$(date +%s%3N)
+	# Ends with this script, however it ends ($$ is the script's PID).
+	while sleep 1 && kill -0 $$ 2>/dev/null; do
+		now=$(date +%s%3N)
+		(( now - last - 1000 > max )) && max=$((now - last - 1000)) && echo $max >"$1"
+		last=$now
+	done
+}
+pausefile=$work/host-pause
 attempt=1 retried=
 while :; do
 	rm -f "$resfile"
+	echo 0 >"$pausefile"
+	watch_host_pauses "$pausefile" &
+	watcher=$!
 	t0=$(date +%s)
 	qemu_cmd=("$qemu" -L /usr/share/seabios -L /usr/share/qemu -nodefaults
 		-display none -no-reboot -machine pc "${accel_args[@]}" -smp "$smp" -m 1024
@@ -295,6 +314,9 @@ while :; do
 	fi
 	qrc=${PIPESTATUS[0]}
 	el=$(($(date +%s) - t0))
+	kill $watcher 2>/dev/null
+	wait $watcher 2>/dev/null
+	pause_ms=$(cat "$pausefile" 2>/dev/null || echo 0)
 	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 
 	# Verdict. Guest results first, then the host's view of the boot.
@@ -316,7 +338,9 @@ while :; do
 		msg=$(printf '%s; ' "${problems[@]}")
 		echo "not ok - boot-$name: ${msg%; }" >>"$tap"
 		{
-			[ -z "$splat" ] || grep -E -A12 -m1 "$splat_re" "$log" | sed 's/^/    # /'
+			# Enough for a report's RIP and the start of its call trace.
+			[ -z "$splat" ] || grep -E -A24 -m1 "$splat_re" "$log" | sed 's/^/    # /'
+			echo "    # host: longest pause during the boot ${pause_ms} ms (a 1 s sleep's overshoot)"
 			echo "    # console log: $log"
 		} >>"$tap"
 	fi

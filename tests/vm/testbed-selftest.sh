@@ -91,9 +91,10 @@ summary
 expect "summary.sh lists a boot booted twice, and counts only the second" 0 "$rc" "$out" \
 	'^vm-6\.12-working\.tap: booted twice:$' '^  # retried - boot-6\.12-working: ' '^3 passed, 0 failed$'
 craft
-echo "not ok - a: c" >>"$w/r/unit.tap"
+printf '%s\n' "not ok - a: c" "    # why it failed" "ok - d: e" "    # not under a failure" >>"$w/r/unit.tap"
 summary
-expect "summary.sh fails on a not ok line" 1 "$rc" "$out" '^  not ok - a: c$' '^3 passed, 1 failed$'
+expect "summary.sh fails on a not ok line and prints its diagnostics, not a passing line's" 1 "$rc" "$out" \
+	'^  not ok - a: c$' '^      # why it failed$' '!not under a failure' '^4 passed, 1 failed$'
 craft
 rm "$w/r/vm-6.12-working.tap"
 summary
