@@ -46,6 +46,19 @@ raw_spinlock_t *cv_task_lock(struct task_struct *t)
 	return &cv_task_locks[hash_ptr(t, CV_TASK_LOCK_BITS)];
 }
 
+/*
+ * Before any hook: the fork and exit tracepoints take these from the
+ * moment they are registered, while init goes on (a zeroed lock passes
+ * for unlocked only without CONFIG_DEBUG_SPINLOCK and lockdep).
+ */
+void cv_task_locks_init(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cv_task_locks); i++)
+		raw_spin_lock_init(&cv_task_locks[i]);
+}
+
 /* Set while unloading: the hooks leave everything to the kernel. */
 bool cv_unloading;
 
@@ -353,10 +366,8 @@ static void cv_asked_seed(void)
  */
 int cv_arming_init(void)
 {
-	int i, ret;
+	int ret;
 
-	for (i = 0; i < ARRAY_SIZE(cv_task_locks); i++)
-		raw_spin_lock_init(&cv_task_locks[i]);
 	ret = register_kprobe(&cv_prctl_kp);
 	if (ret) {
 		pr_err("cannot hook do_arch_prctl_common: %d\n", ret);

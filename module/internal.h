@@ -103,6 +103,7 @@ unsigned int cv_nr_self_armed(void);
 extern bool cv_unloading;
 extern bool cv_seeding;
 raw_spinlock_t *cv_task_lock(struct task_struct *t);
+void cv_task_locks_init(void);
 bool cv_task_wants_fault(struct task_struct *t);
 bool cv_sync_task_locked(struct task_struct *t, enum cv_window w);
 bool cv_sync_task(struct task_struct *t, enum cv_window w);

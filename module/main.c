@@ -8,6 +8,7 @@
 #include <linux/rcupdate.h>
 
 #include "internal.h"
+#include "testhooks.h"
 #include "version.h"
 
 static bool cv_hooked;
@@ -55,6 +56,7 @@ static int __init cv_init(void)
 {
 	int ret;
 
+	cv_task_locks_init();
 	ret = cv_profiles_init();
 	if (ret)
 		return ret;
@@ -70,8 +72,11 @@ static int __init cv_init(void)
 			goto err_unhook;
 		WRITE_ONCE(cv_seeding, true);
 		ret = cv_tracepoints_init();
-		if (!ret)
+		if (!ret) {
+			/* Forks and exits are followed from here on. */
+			cv_test_window(CV_WIN_INIT);
 			ret = cv_arming_init();
+		}
 		WRITE_ONCE(cv_seeding, false);
 		/* No fork tracepoint still sees "seeding" once ATTACH works. */
 		synchronize_rcu();

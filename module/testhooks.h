@@ -3,13 +3,15 @@
  * Test-only race windows. A build with CPUIDVIRT_TEST_HOOKS=1 (the test
  * bed's; never DKMS or a package) gets two module parameters:
  *   test_windows   bitmask of enum cv_window
- *   test_delay_us  busy-wait at each enabled window
+ *   test_delay_us  busy-wait at each enabled window (a sleep at init)
  *   test_init_fail module init fails after every hook is in place
  *   test_module_switches  switch the enable bit ourselves (switch.c) even
  *                  where the kernel would, so that the test bed's Intel
  *                  CPU runs that code too
  * Each window sits between a decision and the write that acts on it, so
- * the stress scenarios can make a lost update likely instead of rare.
+ * the stress scenarios can make a lost update likely instead of rare; the
+ * init window sits where forks and exits are followed and nothing else
+ * is hooked yet.
  * Writers get separate windows: a lost update needs one writer slow and
  * the other fast (an equally slow walk would decide after, and write
  * after, the slow event, and win).
@@ -23,6 +25,8 @@ enum cv_window {
 	CV_WIN_WALK,		/* the ATTACH/REPLACE/DETACH walk */
 	CV_WIN_STUB,		/* inside the ARCH_SET/GET_CPUID answer stubs */
 	CV_WIN_LOOKUP,		/* #GP hook: cgroup read, its profile not yet */
+	CV_WIN_INIT,		/* module init: forks and exits followed, */
+				/* nothing else hooked yet (sleeps) */
 };
 
 #ifdef CV_TEST_HOOKS

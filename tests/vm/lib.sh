@@ -242,7 +242,7 @@ t_patch_mask()
 
 # t_race_windows WINDOWS DELAY_US: widen the test build's race windows
 # (module parameters test_windows, a bitmask of enum cv_window in
-# module/testhooks.h: 1 event, 2 prctl, 4 walk, 8 stub, 16 lookup;
+# module/testhooks.h: 1 event, 2 prctl, 4 walk, 8 stub, 16 lookup, 32 init;
 # test_delay_us, a busy-wait at each). "0 0" closes them.
 t_race_windows()
 {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # modes: working amd-native
 # kernels: 6.1 6.12
-# Fault-state and lock life cycle: a selftest that tested nothing cannot
+# Fault-state and lock life cycle: a load while processes fork and exit
+# takes no lock before its init; a selftest that tested nothing cannot
 # poison a verified machine; a CPU brought online after the selftest is
 # not trusted until it runs again; unload leaves self-armed threads
 # alone; a failed load undoes every hook. (LIST:
@@ -25,6 +26,27 @@ state()
 {
 	$CV status | sed -n 's/^state=\([0-9]*\).*/\1/p'
 }
+
+# A load while processes fork and exit: the fork and exit tracepoints
+# take the per-thread locks as soon as they are registered, while init
+# goes on (the test build's init window sleeps 500 ms right there; the
+# debug kernel reports a lock used before its init, "spinlock bad
+# magic"). The churn runs on the patching CPU (t_patch_mask).
+rmmod cpuidvirt 2>/dev/null
+: >/tmp/lc-churn
+taskset "$(t_patch_mask)" sh -c 'while :; do "$0" 1 0 >/dev/null; echo >>/tmp/lc-churn; done' \
+	$BIN/cpuidq.static &
+churn=$!
+sleep 1
+n0=$(wc -l </tmp/lc-churn)
+t_check "module loads while processes fork and exit (init window 500 ms)" \
+	taskset 1 modprobe cpuidvirt test_windows=32 test_delay_us=500000
+n1=$(wc -l </tmp/lc-churn)
+kill $churn
+wait $churn 2>/dev/null
+t_check "processes exited during the load ($((n1 - n0)))" test $((n1 - n0)) -ge 2
+t_race_windows 0 0
+t_check "module unloads after that load" rmmod cpuidvirt
 
 t_check "module loads" modprobe cpuidvirt
 t_check "selftest verifies faulting" $CV selftest
