@@ -115,6 +115,28 @@ summary
 expect "summary.sh fails on an undeclared skip and prints it" 1 "$rc" "$out" \
 	'^  # skip - m: needs two CPUs$' '^3 passed, 1 failed$'
 
+# --- stale-int3.sh on crafted console logs ----------------------------------
+# The report of the 6.12-rt boot of a CI rehearsal (2026-12-03): an int3
+# at __schedule+0x422 whose memory already held the jmp (e9).
+int3log()	# BYTE: a console log whose int3 oops shows BYTE before RIP
+{
+	printf '%s\n' "[   47.0] cpuidvirt-guest: up" \
+		"[   47.354424] Oops: int3: 0000 [#1] PREEMPT_RT SMP PTI" \
+		"[   47.355950] CPU: 1 UID: 0 PID: 1038 Comm: cvemu.static" \
+		"[   47.363884] RIP: 0010:__schedule+0x423/0xc00" \
+		"[   47.364422] Code: 29 c1 48 01 0f 1f 44 00 00 $1 <d3> 01 00 00 49 8d 85" >"$w/int3.log"
+}
+int3log e9
+out=$("$vm/stale-int3.sh" "$w/int3.log" 2>&1)
+expect "stale-int3.sh: an int3 oops whose memory holds no int3 (e9 before RIP) is QEMU's" 0 "$?" "$out" "'e9', not cc"
+int3log cc
+out=$("$vm/stale-int3.sh" "$w/int3.log" 2>&1)
+expect "stale-int3.sh: an int3 oops with the int3 in memory (cc) is not" 1 "$?" "$out"
+int3log e9
+sed -i '2i [   46.0] BUG: spinlock bad magic on CPU#0, cvrace/665' "$w/int3.log"
+out=$("$vm/stale-int3.sh" "$w/int3.log" 2>&1)
+expect "stale-int3.sh: an int3 oops after another kernel report is not" 1 "$?" "$out"
+
 # --- the boot matrix ----------------------------------------------------------
 out=$(MODES='' "$vm/matrix.sh" 2>&1)
 expect "matrix.sh: an empty MODES is an error" 1 $? "$out" 'MODES is empty'
