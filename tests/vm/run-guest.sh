@@ -72,6 +72,7 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=$top/tests/vm
+. "$vm/kernel-report-re.sh"
 series= mode= timeout= stimeout= accel=auto quiet=0 nosub=0 tag=
 cpu=Skylake-Client-v4 cpuflags= smp=2 disk= criu= podman=
 results=$top/build/results
@@ -272,16 +273,6 @@ append="console=ttyS0 panic_on_warn=1 oops=panic panic=-1 softlockup_panic=1"
 [ -z "${CPUIDVIRT_TEST_NO_INIT:-}" ] || append="$append rdinit=/cpuidvirt-no-such-init"
 resfile=$work/results.raw
 note "booting $kver, cpu $cpu${cpuflags:+,$cpuflags}, $smp vCPUs, cpu mode $mode ($([ $use_kvm = 1 ] && echo KVM || echo TCG)), timeout ${timeout}s"
-# A kernel that dies before the guest's init starts (no "cpuidvirt-guest:"
-# line) ran neither the module nor a scenario: under QEMU 7.2's
-# multi-threaded TCG the kernel's own boot-time code patching now and then
-# executes a stale int3 ("Oops: int3" in sched_clock_cpu) or hangs
-# (docs/testbed.md, "Cross-modifying code under multi-threaded TCG"). The
-# same stale int3 later (the kernel patching a static branch, e.g. for a
-# ptrace breakpoint's perf event) is told by the int3 missing from memory
-# (stale-int3.sh), and retried only if no check had failed. Such a boot
-# is run once more, and the result says so ("# retried - ", listed by
-# tests/summary.sh); a second death, or any other failure, is the verdict.
 # The host's longest pause during a boot, in ms: under TCG the guest's
 # clock follows the host's, so a host that stops for 20 s (an overloaded
 # or descheduled CI machine) looks to the guest like a CPU stuck that long
@@ -298,6 +289,17 @@ watch_host_pauses()	# FILE: the longest gap seen by a 1 s sleep, in ms
 	done
 }
 pausefile=$work/host-pause
+
+# A kernel that dies before the guest's init starts (no "cpuidvirt-guest:"
+# line) ran neither the module nor a scenario: under QEMU 7.2's
+# multi-threaded TCG the kernel's own boot-time code patching now and then
+# executes a stale int3 ("Oops: int3" in sched_clock_cpu) or hangs
+# (docs/testbed.md, "Cross-modifying code under multi-threaded TCG"). The
+# same stale int3 later (the kernel patching a static branch, e.g. for a
+# ptrace breakpoint's perf event) is told by the int3 missing from memory
+# (stale-int3.sh), and retried only if no check had failed. Such a boot
+# is run once more, and the result says so ("# retried - ", listed by
+# tests/summary.sh); a second death, or any other failure, is the verdict.
 attempt=1 retried=
 while :; do
 	rm -f "$resfile"
@@ -328,10 +330,7 @@ while :; do
 	[ "$qrc" = 124 ] || [ "$qrc" = 137 ] && problems+=("wall-clock timeout after ${timeout}s")
 	grep -q '^CPUIDVIRT-ALL-PASSED' "$resfile" 2>/dev/null ||
 		problems+=("no CPUIDVIRT-ALL-PASSED marker from the guest")
-	# Kernel splats: WARN(), BUG (also KASAN, KFENCE, atomic sleep, scheduling
-	# while atomic), oops, panic, lockdep, UBSAN, RCU stalls, hangs.
-	# (Plain "WARNING:" is not enough: boot messages such as RETBleed's use it.)
-	splat_re='cut here \]|WARNING: CPU: [0-9]+ PID:|WARNING: (possible|suspicious|bad unlock|lock held|held lock|inconsistent|[Nn]ested lock)|\] BUG: |kernel BUG at|Oops: |Kernel panic|general protection fault|inconsistent lock state|sleeping function called from invalid context|scheduling while atomic|INFO: task .* blocked for more than|soft lockup|hard LOCKUP|UBSAN:|KASAN:|KFENCE:|detected stalls on CPUs'
+	# Kernel reports (kernel-report-re.sh).
 	splat=$(grep -E -m3 "$splat_re" "$log")
 	[ -z "$splat" ] || problems+=("kernel log: $(echo "$splat" | head -n1)")
 	if [ ${#problems[@]} = 0 ]; then

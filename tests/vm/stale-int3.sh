@@ -9,14 +9,15 @@
 # "Cross-modifying code under multi-threaded TCG"). Prints the evidence.
 # Exit 1 otherwise, 2 on bad usage.
 [ $# = 1 ] && [ -r "$1" ] || { echo "usage: stale-int3.sh CONSOLE_LOG" >&2; exit 2; }
-report_re='cut here \]|WARNING: CPU: [0-9]+ PID:|\] BUG: |kernel BUG at|Oops: |Kernel panic|general protection fault|soft lockup|hard LOCKUP|KASAN:|UBSAN:|KFENCE:'
-first=$(grep -E -m1 "$report_re" "$1")
-case "$first" in
+. "$(dirname "$0")/kernel-report-re.sh"
+# The first report, and the first Code: line after it.
+report=$(grep -E -A12 -m1 "$splat_re" "$1")
+case "${report%%
+*}" in
 *"Oops: int3"*) ;;
 *) exit 1 ;;
 esac
-# The first Code: line after that report.
-code=$(grep -E -A12 -m1 "$report_re" "$1" | grep -m1 ' Code: ')
+code=$(printf '%s\n' "$report" | grep -m1 ' Code: ')
 before=$(printf '%s\n' "$code" | sed -n 's/.* \([0-9a-f][0-9a-f]\) <[0-9a-f][0-9a-f]>.*/\1/p')
 [ -n "$before" ] || exit 1
 [ "$before" != cc ] || exit 1
