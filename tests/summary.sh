@@ -44,9 +44,9 @@ for f in "$dir"/*.tap; do
 	if [ "$n" -gt 0 ]; then
 		echo "$(basename "$f"): $n failed:"
 		# With the diagnostics under each (a boot's kernel report: its
-		# RIP and call trace), up to 30 lines: CI keeps only the end of
+		# RIP and call trace), up to 60 lines: CI keeps only the end of
 		# its output, and a guest's console log stays on the CI machine.
-		awk '/^not ok/ { print "  " $0; ctx = 30; next }
+		awk '/^not ok/ { print "  " $0; ctx = 60; next }
 			ctx > 0 && /^    # / { print "  " $0; ctx--; next }
 			{ ctx = 0 }' "$f"
 	fi

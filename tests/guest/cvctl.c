@@ -58,8 +58,8 @@
  *   cvctl wait-cpuid FIFO LEAF SUB    the same without ARCH_SET_CPUID
  *   cvctl suspend LEAF SUB            pinned to CPU 0 (the boot CPU, which
  *                                     resumes first): CPUID, then write
- *                                     "mem" to /sys/power/state (the caller
- *                                     sets a wake alarm), then CPUID again
+ *                                     "mem" to /sys/power/state (the host
+ *                                     wakes the guest), then CPUID again
  *                                     at once: "before=ECX after=ECX
  *                                     bit=B" (B: CPU 0's enable bit after)
  *

@@ -47,6 +47,8 @@ say()	# a result or marker line, to both channels
 }
 
 echo "cpuidvirt-guest: kernel $KVER ($KSERIES $KFLAVOUR), cpu $CPU_MODEL, cpu mode $CPU_MODE, $(nproc) cpus"
+# KASLR's slide, for run-guest.sh to name a hung guest's RIPs (qmp-watch.py).
+echo "cpuidvirt-guest: _text $(awk '$3 == "_text" { print $1; exit }' /proc/kallsyms)"
 # The transfer disk (run-guest.sh --disk): wait for it to appear.
 if [ -n "$DISK" ]; then
 	modprobe virtio_pci

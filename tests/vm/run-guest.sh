@@ -66,9 +66,15 @@
 # that a CPU without working faulting makes the self-check fail).
 # CPUIDVIRT_TCG_THREAD=single|multi picks QEMU's -accel tcg,thread=
 # (docs/testbed.md, "Cross-modifying code under multi-threaded TCG").
+# Beside QEMU, tests/vm/qmp-watch.py wakes a guest that suspended itself
+# to RAM, and 10 s before the timeout records the vCPUs of a hung guest
+# and sends it an NMI for a backtrace (docs/testbed.md, "Diagnostics of a
+# failed boot").
 # A kernel that dies before the guest's init starts is booted once more
 # (a "# retried - " line says so); CPUIDVIRT_NO_RETRY=1 turns that off, and
-# CPUIDVIRT_TEST_NO_INIT=1 (test bed self-test) makes such a kernel.
+# CPUIDVIRT_TEST_NO_INIT=1 (test bed self-test) makes such a kernel. So is
+# a boot whose firmware ran away resuming from suspend to RAM;
+# CPUIDVIRT_TEST_RESUME_STUCK=1 (self-test) makes qmp-watch.py fake one.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=$top/tests/vm
@@ -268,7 +274,10 @@ if [ -n "$disk" ]; then
 		-device virtio-blk-pci,drive=xfer,serial=cpuidvirt-xfer)
 fi
 
-append="console=ttyS0 panic_on_warn=1 oops=panic panic=-1 softlockup_panic=1"
+# no_console_suspend: a hang in a suspend or resume (module-resume) still
+# reaches the console log. unknown_nmi_panic: qmp-watch.py's NMI to a
+# guest hung until the timeout yields a backtrace.
+append="console=ttyS0 panic_on_warn=1 oops=panic panic=-1 softlockup_panic=1 no_console_suspend unknown_nmi_panic"
 # Test bed self-test only: a kernel that cannot start the guest's init.
 [ -z "${CPUIDVIRT_TEST_NO_INIT:-}" ] || append="$append rdinit=/cpuidvirt-no-such-init"
 resfile=$work/results.raw
@@ -289,6 +298,12 @@ watch_host_pauses()	# FILE: the longest gap seen by a 1 s sleep, in ms
 	done
 }
 pausefile=$work/host-pause
+# QEMU's QMP socket, for qmp-watch.py: it wakes a guest that suspended
+# itself to RAM, and records a hung guest's vCPUs before the timeout.
+qsock=$(mktemp -u /tmp/cpuidvirt-qmp.XXXXXX)
+qmpout=$work/qmp-watch
+smap=$kroot/boot/System.map-$kver
+[ -f "$smap" ] || smap=$kroot/../src/System.map
 
 # A kernel that dies before the guest's init starts (no "cpuidvirt-guest:"
 # line) ran neither the module nor a scenario: under QEMU 7.2's
@@ -307,10 +322,15 @@ while :; do
 	watch_host_pauses "$pausefile" &
 	watcher=$!
 	t0=$(date +%s)
+	rm -f "$qmpout" "$qsock"
+	CONSOLE_LOG=$log "$vm/qmp-watch.py" "$qsock" "$qmpout" $((t0 + timeout - 10)) "$smap" \
+		2>"$qmpout.err" &
+	qwatcher=$!
 	qemu_cmd=("$qemu" -L /usr/share/seabios -L /usr/share/qemu -nodefaults
 		-display none -no-reboot -machine pc "${accel_args[@]}" -smp "$smp" -m 1024
 		-kernel "$kroot/boot/vmlinuz-$kver" -initrd "$initrd" -append "$append"
-		-serial stdio -serial "file:$resfile" "${disk_args[@]}")
+		-serial stdio -serial "file:$resfile" "${disk_args[@]}"
+		-qmp "unix:$qsock,server=on,wait=off")
 	if [ $quiet = 1 ]; then
 		timeout -k 5 "$timeout" "${qemu_cmd[@]}" </dev/null >"$log" 2>&1
 	else
@@ -320,6 +340,11 @@ while :; do
 	el=$(($(date +%s) - t0))
 	kill $watcher 2>/dev/null
 	wait $watcher 2>/dev/null
+	# QEMU gone: the QMP watcher sees its socket close.
+	timeout 10 tail -s 0.1 --pid=$qwatcher -f /dev/null || kill $qwatcher 2>/dev/null
+	wait $qwatcher 2>/dev/null
+	rm -f "$qsock"
+	wakes=$(grep -c '^woke ' "$qmpout" 2>/dev/null)
 	pause_ms=$(cat "$pausefile" 2>/dev/null || echo 0)
 	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 
@@ -327,20 +352,51 @@ while :; do
 	# "# skip" lines stay: tests/summary.sh fails on a skip not declared expected.
 	tr -d '\r' <"$resfile" 2>/dev/null | grep -E '^(not )?ok - |^    # |^# skip ' >"$tap"
 	problems=()
-	[ "$qrc" = 124 ] || [ "$qrc" = 137 ] && problems+=("wall-clock timeout after ${timeout}s")
-	grep -q '^CPUIDVIRT-ALL-PASSED' "$resfile" 2>/dev/null ||
-		problems+=("no CPUIDVIRT-ALL-PASSED marker from the guest")
 	# Kernel reports (kernel-report-re.sh).
 	splat=$(grep -E -m3 "$splat_re" "$log")
+	[ "$qrc" = 124 ] || [ "$qrc" = 137 ] && problems+=("wall-clock timeout after ${timeout}s")
+	grep -q '^nmi$' "$qmpout" 2>/dev/null &&
+		problems+=("hung until $((timeout - 10))s: the host sent an NMI for a backtrace")
+	# The firmware's S3 resume running away (docs/testbed.md, "Suspend to
+	# RAM"): still in it 30 s after a wake (qmp-watch.py), or QEMU gone
+	# (a triple fault) before the kernel said it was back.
+	stuck=$(sed -n 's/^resume-stuck //p' "$qmpout" 2>/dev/null)
+	resumed=$(grep -c 'ACPI: PM: Low-level resume complete' "$log")
+	if [ -n "$stuck" ]; then
+		problems=("not back in the kernel ${stuck}s after the host woke it from suspend to RAM: paging off, the firmware's resume ran away (QEMU quit)" "${problems[@]}")
+	elif [ "${wakes:-0}" -gt "$resumed" ] && [ "$qrc" != 124 ] && [ "$qrc" != 137 ] &&
+		[ -z "$splat" ] && ! grep -q '^nmi$' "$qmpout" 2>/dev/null &&
+		! grep -q '^CPUIDVIRT-ALL-PASSED' "$resfile" 2>/dev/null; then
+		stuck="exit"
+		problems=("QEMU stopped after the host woke the guest from suspend to RAM and before the kernel resumed (${wakes} wakes, ${resumed} 'Low-level resume complete'): the firmware's resume failed" "${problems[@]}")
+	fi
+	grep -q '^CPUIDVIRT-ALL-PASSED' "$resfile" 2>/dev/null ||
+		problems+=("no CPUIDVIRT-ALL-PASSED marker from the guest")
 	[ -z "$splat" ] || problems+=("kernel log: $(echo "$splat" | head -n1)")
+	woken=
+	[ "${wakes:-0}" = 0 ] || woken=" (woken from suspend to RAM by the host ${wakes}x)"
 	if [ ${#problems[@]} = 0 ]; then
-		echo "ok - boot-$name: clean boot, marker reached in ${el}s" >>"$tap"
+		echo "ok - boot-$name: clean boot, marker reached in ${el}s$woken" >>"$tap"
 	else
 		msg=$(printf '%s; ' "${problems[@]}")
 		echo "not ok - boot-$name: ${msg%; }" >>"$tap"
 		{
-			# Enough for a report's RIP and the start of its call trace.
-			[ -z "$splat" ] || grep -E -A24 -m1 "$splat_re" "$log" | sed 's/^/    # /'
+			# Enough for a report's RIP and the start of its call trace;
+			# after an NMI's, the trace of the task it interrupted too.
+			ctx=24
+			! grep -q '^nmi$' "$qmpout" 2>/dev/null || ctx=40
+			[ -z "$splat" ] || grep -E -A$ctx -m1 "$splat_re" "$log" | sed 's/^/    # /'
+			# No report (a hang): where the console stopped, and the vCPUs.
+			if [ -z "$splat" ]; then
+				echo "    # the console log's last lines:"
+				grep -v '^$' "$log" | tail -n 12 | sed 's/^/    #   /'
+			fi
+			sed -n 's/^state /    # qemu: run state: /p
+				s/^cpu \([0-9]*\) paging off (\(.*\))/    # qemu: vCPU \1 paging off (\2)/p
+				s/^cpu \([0-9]*\) \([0-9a-f]*\) \(.*\)/    # qemu: vCPU \1 RIP \2 \3/p' \
+				"$qmpout" 2>/dev/null
+			[ -z "$woken" ] || echo "    # host: woke the guest from suspend to RAM ${wakes}x"
+			[ ! -s "$qmpout.err" ] || sed 's/^/    # host: /' "$qmpout.err"
 			echo "    # host: longest pause during the boot ${pause_ms} ms (a 1 s sleep's overshoot)"
 			echo "    # console log: $log"
 		} >>"$tap"
@@ -353,6 +409,8 @@ while :; do
 			int3=$("$vm/stale-int3.sh" "$log"); then
 			# Only the boot failed, on an int3 memory does not hold.
 			why="the first boot ran an int3 that is not in memory, QEMU's stale translation ($int3)"
+		elif [ -n "$stuck" ] && ! grep '^not ok - ' "$tap" | grep -vq "^not ok - boot-$name: "; then
+			why="the first boot's firmware ran away resuming from suspend to RAM (QEMU 7.2, multi-threaded TCG, SeaBIOS)"
 		fi
 	fi
 	if [ -n "$why" ]; then

@@ -16,6 +16,10 @@
 #    absent CPU, testbed-leftover, testbed-reaped and testbed-skip
 #      (declared for absent): run-guest.sh passes (it did not wait for the
 #      process left behind) and that process was killed;
+#  - a boot whose guest suspends to RAM, then sleeps past the timeout:
+#    woken by the host, then an NMI's panic and the vCPUs are reported;
+#  - a boot whose guest suspends to RAM and does not come back (faked:
+#    CPUIDVIRT_TEST_RESUME_STUCK): booted twice, fails, both logs kept;
 #  - two boots of the AMD model (EPYC-Milan): amd-native, the substrate,
 #    testbed-guest and testbed-skip (declared for amd-native/*/EPYC-Milan)
 #    pass (GpOnUserCpuid, HWCR bit 35 faults CPUID, 0xce and 0x140 #GP);
@@ -239,6 +243,43 @@ second log: $(grep -c 'Kernel panic' "$top/build/logs/$b.log" 2>&1)" \
 		"^# retried - boot-$b: the first boot died in the kernel before the guest's init started \\(.*Kernel panic" \
 		'^first log: [1-9]' '^second log: [1-9]'
 	echo "testbed-selftest: no-init boots took $(($(date +%s) - t0))s"
+
+	# A guest that suspends itself to RAM is woken by the host
+	# (qmp-watch.py); one that makes no progress until the timeout gets
+	# an NMI, and panics with the backtrace of what it was doing.
+	b=$kernel-working-selftest-hang
+	t0=$(date +%s)
+	out=$("$vm/run-guest.sh" --kernel "$kernel" --mode working --no-substrate --quiet \
+		--cmd 'echo mem >/sys/power/state' --cmd 'sleep 300' --tag selftest-hang \
+		--results "$sdir" --scenario-timeout 400 --timeout 40 2>&1)
+	rc=$?
+	expect "a guest suspended to RAM is woken by the host; a hung one gets an NMI, its backtrace and vCPUs are reported" \
+		1 $rc "$out
+$(cat "$sdir/vm-$b.tap" 2>&1)
+$(grep -E '^(not )?ok - ' "$top/build/logs/$b.log" 2>&1)" \
+		'^ok - zz-cmd: echo mem >/sys/power/state$' \
+		"^not ok - boot-$b: hung until 30s: the host sent an NMI for a backtrace; .*kernel log: .*Kernel panic - not syncing: NMI: Not continuing" \
+		'^    # .*RIP: 0010:' '^    # qemu: run state: running$' \
+		'^    # qemu: vCPU 1 RIP [0-9a-f]{16}' '^    # host: woke the guest from suspend to RAM 1x$'
+	echo "testbed-selftest: hang boot took $(($(date +%s) - t0))s"
+	# The firmware's S3 resume running away (QEMU 7.2, multi-threaded TCG)
+	# is told apart and booted once more; CPUIDVIRT_TEST_RESUME_STUCK makes
+	# qmp-watch.py take the first wake for one.
+	b=$kernel-working-selftest-resume
+	t0=$(date +%s)
+	out=$(CPUIDVIRT_TEST_RESUME_STUCK=1 "$vm/run-guest.sh" --kernel "$kernel" --mode working \
+		--no-substrate --quiet --cmd 'echo mem >/sys/power/state' --tag selftest-resume \
+		--results "$sdir" --timeout 120 2>&1)
+	rc=$?
+	expect "a guest whose firmware does not resume from S3 is booted once more, then fails, both logs kept" \
+		1 $rc "$out
+$(cat "$sdir/vm-$b.tap" 2>&1)
+first log: $(grep -c 'PM: suspend entry' "$top/build/logs/$b.log.first" 2>&1)
+second log: $(grep -c 'PM: suspend entry' "$top/build/logs/$b.log" 2>&1)" \
+		"^not ok - boot-$b: not back in the kernel 30s after the host woke it from suspend to RAM: .*ran away \\(QEMU quit\\)" \
+		"^# retried - boot-$b: the first boot's firmware ran away resuming from suspend to RAM " \
+		'^    # qemu: vCPU 1 ' '^first log: 1$' '^second log: 1$'
+	echo "testbed-selftest: resume boots took $(($(date +%s) - t0))s"
 
 	# AMD's CpuidUserDis (the matrix boots it too, with the module): the
 	# substrate passes on amd-native, and catches a CPU that claims it
