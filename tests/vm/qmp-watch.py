@@ -146,10 +146,17 @@ def dump_cpus(q, log, name):
             log.write("cpu %d paging off (CR0=%s)\n" % (cpu, m.group(1)))
 
 
+def record_state(q, log, name):
+    """QEMU's run state and the vCPUs; returns the run state."""
+    status = q.cmd("query-status")["status"]
+    log.write("state %s\n" % status)
+    dump_cpus(q, log, name)
+    return status
+
+
 def resume_stuck(q, log):
     log.write("resume-stuck %d\n" % RESUME_LIMIT)
-    log.write("state %s\n" % q.cmd("query-status")["status"])
-    dump_cpus(q, log, lambda rip: "")
+    record_state(q, log, lambda rip: "")
     q.cmd("quit")
 
 
@@ -189,7 +196,6 @@ def main():
                 else:
                     since = None
                 time.sleep(0.25)
-            log.write("state %s\n" % q.cmd("query-status")["status"])
             ktext = ""
             console = os.environ.get("CONSOLE_LOG", "")
             if console and os.path.exists(console):
@@ -197,8 +203,7 @@ def main():
                     m = re.search(r"cpuidvirt-guest: _text ([0-9a-f]+)",
                                   f.read())
                     ktext = m.group(1) if m else ""
-            dump_cpus(q, log, symbolizer(system_map, ktext))
-            if q.cmd("query-status")["status"] == "running":
+            if record_state(q, log, symbolizer(system_map, ktext)) == "running":
                 q.cmd("inject-nmi")
                 log.write("nmi\n")
                 while True:             # until QEMU exits (-no-reboot)

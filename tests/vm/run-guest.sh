@@ -354,9 +354,12 @@ while :; do
 	problems=()
 	# Kernel reports (kernel-report-re.sh).
 	splat=$(grep -E -m3 "$splat_re" "$log")
-	[ "$qrc" = 124 ] || [ "$qrc" = 137 ] && problems+=("wall-clock timeout after ${timeout}s")
-	grep -q '^nmi$' "$qmpout" 2>/dev/null &&
-		problems+=("hung until $((timeout - 10))s: the host sent an NMI for a backtrace")
+	timed_out=0 nmi=0 marker=0
+	[ "$qrc" = 124 ] || [ "$qrc" = 137 ] && timed_out=1
+	grep -q '^nmi$' "$qmpout" 2>/dev/null && nmi=1
+	grep -q '^CPUIDVIRT-ALL-PASSED' "$resfile" 2>/dev/null && marker=1
+	[ $timed_out = 0 ] || problems+=("wall-clock timeout after ${timeout}s")
+	[ $nmi = 0 ] || problems+=("hung until $((timeout - 10))s: the host sent an NMI for a backtrace")
 	# The firmware's S3 resume running away (docs/testbed.md, "Suspend to
 	# RAM"): still in it 30 s after a wake (qmp-watch.py), or QEMU gone
 	# (a triple fault) before the kernel said it was back.
@@ -364,14 +367,12 @@ while :; do
 	resumed=$(grep -c 'ACPI: PM: Low-level resume complete' "$log")
 	if [ -n "$stuck" ]; then
 		problems=("not back in the kernel ${stuck}s after the host woke it from suspend to RAM: paging off, the firmware's resume ran away (QEMU quit)" "${problems[@]}")
-	elif [ "${wakes:-0}" -gt "$resumed" ] && [ "$qrc" != 124 ] && [ "$qrc" != 137 ] &&
-		[ -z "$splat" ] && ! grep -q '^nmi$' "$qmpout" 2>/dev/null &&
-		! grep -q '^CPUIDVIRT-ALL-PASSED' "$resfile" 2>/dev/null; then
+	elif [ "${wakes:-0}" -gt "$resumed" ] && [ $timed_out = 0 ] && [ $nmi = 0 ] &&
+		[ -z "$splat" ] && [ $marker = 0 ]; then
 		stuck="exit"
 		problems=("QEMU stopped after the host woke the guest from suspend to RAM and before the kernel resumed (${wakes} wakes, ${resumed} 'Low-level resume complete'): the firmware's resume failed" "${problems[@]}")
 	fi
-	grep -q '^CPUIDVIRT-ALL-PASSED' "$resfile" 2>/dev/null ||
-		problems+=("no CPUIDVIRT-ALL-PASSED marker from the guest")
+	[ $marker = 1 ] || problems+=("no CPUIDVIRT-ALL-PASSED marker from the guest")
 	[ -z "$splat" ] || problems+=("kernel log: $(echo "$splat" | head -n1)")
 	woken=
 	[ "${wakes:-0}" = 0 ] || woken=" (woken from suspend to RAM by the host ${wakes}x)"
@@ -384,7 +385,7 @@ while :; do
 			# Enough for a report's RIP and the start of its call trace;
 			# after an NMI's, the trace of the task it interrupted too.
 			ctx=24
-			! grep -q '^nmi$' "$qmpout" 2>/dev/null || ctx=40
+			[ $nmi = 0 ] || ctx=40
 			[ -z "$splat" ] || grep -E -A$ctx -m1 "$splat_re" "$log" | sed 's/^/    # /'
 			# No report (a hang): where the console stopped, and the vCPUs.
 			if [ -z "$splat" ]; then
@@ -405,12 +406,14 @@ while :; do
 	if [ ${#problems[@]} != 0 ] && [ $attempt = 1 ] && [ "${CPUIDVIRT_NO_RETRY:-0}" = 0 ]; then
 		if ! grep -q '^cpuidvirt-guest: ' "$log"; then
 			why="the first boot died in the kernel before the guest's init started"
-		elif ! grep '^not ok - ' "$tap" | grep -vq "^not ok - boot-$name: " &&
-			int3=$("$vm/stale-int3.sh" "$log"); then
-			# Only the boot failed, on an int3 memory does not hold.
-			why="the first boot ran an int3 that is not in memory, QEMU's stale translation ($int3)"
-		elif [ -n "$stuck" ] && ! grep '^not ok - ' "$tap" | grep -vq "^not ok - boot-$name: "; then
-			why="the first boot's firmware ran away resuming from suspend to RAM (QEMU 7.2, multi-threaded TCG, SeaBIOS)"
+		elif ! grep '^not ok - ' "$tap" | grep -vq "^not ok - boot-$name: "; then
+			# Only the boot failed: on an int3 memory does not hold, or in
+			# the firmware's resume.
+			if int3=$("$vm/stale-int3.sh" "$log"); then
+				why="the first boot ran an int3 that is not in memory, QEMU's stale translation ($int3)"
+			elif [ -n "$stuck" ]; then
+				why="the first boot's firmware ran away resuming from suspend to RAM (QEMU 7.2, multi-threaded TCG, SeaBIOS)"
+			fi
 		fi
 	fi
 	if [ -n "$why" ]; then

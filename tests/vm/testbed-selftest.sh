@@ -73,6 +73,14 @@ expect()
 	ok "$d"
 }
 
+# A boot booted twice: its result lines and N in each console log.
+booted_twice()	# ID ERE: the .tap, then "first log: N" and "second log: N"
+{
+	cat "$sdir/vm-$1.tap" 2>&1
+	echo "first log: $(grep -c "$2" "$top/build/logs/$1.log.first" 2>&1)"
+	echo "second log: $(grep -c "$2" "$top/build/logs/$1.log" 2>&1)"
+}
+
 # --- summary.sh on crafted result dirs --------------------------------------
 craft()	# a complete result dir in $w/r
 {
@@ -236,9 +244,7 @@ $(cat "$sdir/vm-$b.tap" 2>&1)" \
 	rc=$?
 	expect "a kernel that dies before the guest's init is booted once more, then fails, both logs kept" \
 		1 $rc "$out
-$(cat "$sdir/vm-$b.tap" 2>&1)
-first log: $(grep -c 'Kernel panic' "$top/build/logs/$b.log.first" 2>&1)
-second log: $(grep -c 'Kernel panic' "$top/build/logs/$b.log" 2>&1)" \
+$(booted_twice "$b" 'Kernel panic')" \
 		"^not ok - boot-$b: .*kernel log: .*Kernel panic" \
 		"^# retried - boot-$b: the first boot died in the kernel before the guest's init started \\(.*Kernel panic" \
 		'^first log: [1-9]' '^second log: [1-9]'
@@ -273,9 +279,7 @@ $(grep -E '^(not )?ok - ' "$top/build/logs/$b.log" 2>&1)" \
 	rc=$?
 	expect "a guest whose firmware does not resume from S3 is booted once more, then fails, both logs kept" \
 		1 $rc "$out
-$(cat "$sdir/vm-$b.tap" 2>&1)
-first log: $(grep -c 'PM: suspend entry' "$top/build/logs/$b.log.first" 2>&1)
-second log: $(grep -c 'PM: suspend entry' "$top/build/logs/$b.log" 2>&1)" \
+$(booted_twice "$b" 'PM: suspend entry')" \
 		"^not ok - boot-$b: not back in the kernel 30s after the host woke it from suspend to RAM: .*ran away \\(QEMU quit\\)" \
 		"^# retried - boot-$b: the first boot's firmware ran away resuming from suspend to RAM " \
 		'^    # qemu: vCPU 1 ' '^first log: 1$' '^second log: 1$'
